@@ -1,0 +1,189 @@
+// The TensorFlow.js backend chain: tfjs-node-gpu > tfjs-node > WebGPU (Dawn) > cpu.
+//
+// The first backend that actually starts wins; every skipped one is logged with its reason, so a notebook or a
+// result file can say exactly what it ran on. TFJS_BACKEND overrides the order (one name, or a comma list tried
+// in that order). The same code runs in tslab notebooks, tsx scripts and mocha: it only uses require() and
+// process.env, which all three provide.
+import * as tf from "@tensorflow/tfjs-core";
+import { registerFastWebGPUKernels } from "./kernels/webgpu";
+
+export type BackendChoice = "node-gpu" | "node" | "webgpu" | "cpu";
+export const BACKEND_ORDER: readonly BackendChoice[] = ["node-gpu", "node", "webgpu", "cpu"];
+export const BACKEND_ENV = "TFJS_BACKEND";
+/** Set to 0 to keep tfjs' stock WebGPU kernels instead of the project's faster ones. */
+export const FAST_KERNELS_ENV = "TFJS_FAST_KERNELS";
+/** Extra Dawn options for `webgpu.create()`, separated by ';' (for example `adapter=NVIDIA H100 80GB HBM3`). */
+export const DAWN_FLAGS_ENV = "WEBGPU_DAWN_FLAGS";
+
+export interface BackendInfo {
+  /** What was chosen, in the chain's vocabulary. */
+  choice: BackendChoice;
+  /** tf.getBackend(): "tensorflow", "webgpu" or "cpu". */
+  tfBackend: string;
+  /** Adapter or device name (for example "NVIDIA H200" or "llvmpipe (LLVM 19.1.7, 256 bits)"). */
+  device: string;
+  /** Project kernels registered over tfjs' stock ones (empty when none). */
+  fastKernels: string[];
+  /** One line per backend tried, with the reason it was skipped or chosen. */
+  log: string[];
+}
+
+/** The chain to try, from $TFJS_BACKEND or the default order. Unknown names are an error. */
+export function backendOrder(env: NodeJS.ProcessEnv = process.env): BackendChoice[] {
+  const raw = (env[BACKEND_ENV] ?? "").trim();
+  if (raw === "") return [...BACKEND_ORDER];
+  const names = raw.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  for (const name of names) {
+    if (!(BACKEND_ORDER as readonly string[]).includes(name)) {
+      throw new Error(
+        `${BACKEND_ENV}=${JSON.stringify(raw)}: "${name}" is not a backend; use one or more of ` +
+          `${BACKEND_ORDER.join(", ")} separated by commas, or leave it unset for that order.`,
+      );
+    }
+  }
+  return names as BackendChoice[];
+}
+
+type Attempt = { ok: true; device: string } | { ok: false; reason: string };
+
+function errorText(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  return text.split("\n")[0].slice(0, 200);
+}
+
+/** tfjs-node and tfjs-node-gpu register the "tensorflow" backend on require (they need libtensorflow). */
+async function tryNode(pkg: string, wantGpu: boolean): Promise<Attempt> {
+  try {
+    require.resolve(pkg);
+  } catch {
+    return { ok: false, reason: `${pkg} is not installed (optional dependency; needs network at install time)` };
+  }
+  try {
+    require(pkg);
+    if (!(await tf.setBackend("tensorflow"))) return { ok: false, reason: `${pkg} loaded but its backend did not start` };
+    const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+    if (wantGpu && backend.isUsingGpuDevice === false) {
+      return { ok: false, reason: `${pkg} loaded but TensorFlow sees no CUDA GPU` };
+    }
+    return { ok: true, device: wantGpu ? "CUDA GPU (libtensorflow)" : "CPU (libtensorflow)" };
+  } catch (e) {
+    return { ok: false, reason: `${pkg} failed to load: ${errorText(e)}` };
+  }
+}
+
+interface DawnAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  device?: string;
+  description?: string;
+}
+
+function adapterName(info: DawnAdapterInfo | undefined): string {
+  if (!info) return "unknown WebGPU adapter";
+  const parts = [info.description, info.vendor && `vendor ${info.vendor}`, info.architecture]
+    .filter((s): s is string => !!s && s.trim() !== "");
+  return parts.length > 0 ? parts.join(", ") : "unnamed WebGPU adapter";
+}
+
+/** Dawn through the npm `webgpu` package; it needs a Vulkan driver (lavapipe on CPU-only machines). */
+async function tryWebGPU(env: NodeJS.ProcessEnv): Promise<Attempt> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const g = globalThis as any;
+  let adapter: { info?: DawnAdapterInfo } | null;
+  try {
+    if (!g.navigator?.gpu) {
+      const dawn = require("webgpu") as { create: (flags: string[]) => unknown; globals: object };
+      Object.assign(globalThis, dawn.globals);
+      const flags = (env[DAWN_FLAGS_ENV] ?? "").split(";").map((s) => s.trim()).filter((s) => s !== "");
+      Object.defineProperty(globalThis, "navigator", {
+        value: { gpu: dawn.create(flags) },
+        configurable: true,
+        writable: true,
+      });
+    }
+    adapter = await g.navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
+  } catch (e) {
+    return { ok: false, reason: `Dawn (npm webgpu) failed to start: ${errorText(e)}` };
+  }
+  if (!adapter) {
+    return {
+      ok: false,
+      reason:
+        "no WebGPU adapter: Dawn found no Vulkan driver (install one; on CPU machines Mesa 25 lavapipe: " +
+        "apt-get install -t bookworm-backports mesa-vulkan-drivers)",
+    };
+  }
+  try {
+    require("@tensorflow/tfjs-backend-webgpu");
+    if (!(await tf.setBackend("webgpu"))) return { ok: false, reason: "tfjs-backend-webgpu did not start" };
+    return { ok: true, device: adapterName(adapter.info) };
+  } catch (e) {
+    return { ok: false, reason: `tfjs-backend-webgpu failed: ${errorText(e)}` };
+  }
+}
+
+async function tryCpu(): Promise<Attempt> {
+  require("@tensorflow/tfjs-backend-cpu");
+  if (!(await tf.setBackend("cpu"))) return { ok: false, reason: "the cpu backend did not start" };
+  return { ok: true, device: "CPU (pure JavaScript; far too slow for anything but tiny runs)" };
+}
+
+async function attempt(choice: BackendChoice, env: NodeJS.ProcessEnv): Promise<Attempt> {
+  switch (choice) {
+    case "node-gpu":
+      return tryNode("@tensorflow/tfjs-node-gpu", true);
+    case "node":
+      return tryNode("@tensorflow/tfjs-node", false);
+    case "webgpu":
+      return tryWebGPU(env);
+    case "cpu":
+      return tryCpu();
+  }
+}
+
+let chosen: Promise<BackendInfo> | null = null;
+
+/**
+ * Starts the first working backend of the chain (once per process; later calls return the same answer) and
+ * prints what it chose and why, unless `quiet`.
+ */
+export function initBackend(options: { quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<BackendInfo> {
+  if (!chosen) {
+    chosen = selectBackend(options.env ?? process.env);
+    chosen.catch(() => (chosen = null));
+  }
+  return chosen.then((info) => {
+    if (!options.quiet) console.log(describeBackend(info));
+    return info;
+  });
+}
+
+async function selectBackend(env: NodeJS.ProcessEnv): Promise<BackendInfo> {
+  const order = backendOrder(env);
+  const log: string[] = [];
+  for (const choice of order) {
+    const result = await attempt(choice, env);
+    if (!result.ok) {
+      log.push(`${choice}: skipped, ${result.reason}`);
+      continue;
+    }
+    log.push(`${choice}: chosen (${result.device})`);
+    const fastKernels = choice === "webgpu" && env[FAST_KERNELS_ENV] !== "0" ? registerFastWebGPUKernels() : [];
+    if (choice === "webgpu") {
+      log.push(
+        fastKernels.length > 0
+          ? `webgpu: project kernels over the stock ones: ${fastKernels.join(", ")} (${FAST_KERNELS_ENV}=0 turns them off)`
+          : `webgpu: stock tfjs kernels only`,
+      );
+    }
+    return { choice, tfBackend: tf.getBackend(), device: result.device, fastKernels, log };
+  }
+  throw new Error(
+    `No TensorFlow.js backend could start (tried ${order.join(", ")}):\n  ${log.join("\n  ")}\n` +
+      `Unset ${BACKEND_ENV} to try the whole chain, or install one of the backends above.`,
+  );
+}
+
+export function describeBackend(info: BackendInfo): string {
+  return [`backend: ${info.choice} (tf.getBackend() = ${info.tfBackend}), device: ${info.device}`, ...info.log.map((l) => `  ${l}`)].join("\n");
+}
