@@ -1,0 +1,103 @@
+// Command-line options, the printed table and the JSON record of `npm run bench`.
+import { execSync } from "child_process";
+import { BENCH_MODELS, BenchModelName } from "./models";
+import type { ModelResult, StepProfile } from "./runner";
+
+export interface BenchArgs {
+  models: BenchModelName[];
+  steps: number;
+  warmup: number;
+  batch: Record<BenchModelName, number>;
+  seed: number;
+  profile: boolean;
+  json: string | null;
+}
+
+export const DEFAULT_ARGS: BenchArgs = {
+  models: [...BENCH_MODELS],
+  steps: 10,
+  warmup: 3,
+  batch: { refcnn: 512, resnet: 256 },
+  seed: 1234,
+  profile: false,
+  json: null,
+};
+
+export const USAGE = `usage: npm run bench -- [--models refcnn,resnet] [--steps N] [--warmup W]
+  [--batch-refcnn 512] [--batch-resnet 256] [--seed S] [--profile] [--json out.json]`;
+
+function positiveInt(flag: string, raw: string | undefined, allowZero = false): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`${flag} needs a ${allowZero ? "non-negative" : "positive"} integer, got ${raw}\n${USAGE}`);
+  return n;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { ...DEFAULT_ARGS, batch: { ...DEFAULT_ARGS.batch } };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = () => argv[++i];
+    switch (flag) {
+      case "--models": {
+        const names = (value() ?? "").split(",").map((s) => s.trim());
+        const bad = names.filter((n) => !(BENCH_MODELS as readonly string[]).includes(n));
+        if (bad.length > 0 || names.length === 0) throw new Error(`--models: unknown ${bad.join(", ")}\n${USAGE}`);
+        args.models = names as BenchModelName[];
+        break;
+      }
+      case "--steps": args.steps = positiveInt(flag, value()); break;
+      case "--warmup": args.warmup = positiveInt(flag, value(), true); break;
+      case "--batch-refcnn": args.batch.refcnn = positiveInt(flag, value()); break;
+      case "--batch-resnet": args.batch.resnet = positiveInt(flag, value()); break;
+      case "--seed": args.seed = positiveInt(flag, value(), true); break;
+      case "--profile": args.profile = true; break;
+      case "--json": args.json = value() ?? null; break;
+      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
+    }
+  }
+  return args;
+}
+
+/** The commit benchmarked: $GIT_COMMIT, else `git rev-parse HEAD` (with "-dirty" when files changed), else null. */
+export function gitCommit(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.GIT_COMMIT) return env.GIT_COMMIT;
+  try {
+    const head = execSync("git rev-parse HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    const dirty = execSync("git status --porcelain --untracked-files=no", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    return dirty === "" ? head : `${head}-dirty`;
+  } catch {
+    return null;
+  }
+}
+
+const fmt = (n: number | null | undefined, digits = 1) => (n == null ? "-" : n.toFixed(digits));
+
+export function formatTable(results: ModelResult[], backend: string, device: string): string {
+  const header = ["model", "batch", "stock img/s", "project img/s", "speed-up", "launches/step stock->project", "final loss stock/project", "backend", "adapter"];
+  const rows = results.map((r) => {
+    const lastLoss = (losses: number[] | undefined) => (losses ? losses[losses.length - 1] : null);
+    return [
+      r.model,
+      String(r.batch),
+      fmt(r.stock.imagesPerSec),
+      fmt(r.project?.imagesPerSec),
+      r.speedup == null ? "-" : `${r.speedup.toFixed(2)}x`,
+      `${fmt(r.stock.launchesPerStep, 0)} -> ${fmt(r.project?.launchesPerStep, 0)}`,
+      `${fmt(lastLoss(r.stock.losses), 4)} / ${fmt(lastLoss(r.project?.losses), 4)}`,
+      backend,
+      device,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(" | ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+}
+
+export function formatProfile(model: string, mode: string, p: StepProfile, top = 12): string {
+  const lines = [
+    `${model} (${mode}): one profiled step: wall ${fmt(p.wallMs)} ms, GPU kernels ${fmt(p.kernelMs)} ms, ` +
+      `${p.kernels} tfjs kernels, ${p.programs.reduce((a, k) => a + k.count, 0)} GPU programs`,
+  ];
+  for (const k of p.programs.slice(0, top)) lines.push(`  ${k.name.padEnd(36)} ${String(k.count).padStart(5)} x  ${fmt(k.ms, 2).padStart(9)} ms`);
+  return lines.join("\n");
+}

@@ -1,0 +1,48 @@
+// npm run bench: training images/s of the two bench models, tfjs' stock WebGPU kernels vs the project's, in one
+// process. Also runs as a plain CommonJS bundle (esbuild scripts/bench.ts --bundle --platform=node).
+import * as fs from "fs";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/backend";
+import { formatProfile, formatTable, gitCommit, parseBenchArgs } from "../lib/bench/report";
+import { benchmarkModel, ModelResult } from "../lib/bench/runner";
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const info = await initBackend();
+  const results: ModelResult[] = [];
+  for (const model of args.models) {
+    const batch = args.batch[model];
+    console.log(`\n${model}: batch ${batch}, ${args.warmup} warm-up + ${args.steps} timed steps ...`);
+    const result = await benchmarkModel(model, batch, { steps: args.steps, warmup: args.warmup, seed: args.seed, profile: args.profile });
+    for (const mode of [result.stock, result.project]) {
+      if (!mode) continue;
+      console.log(`  ${mode.mode}: ${mode.imagesPerSec.toFixed(1)} img/s (median step ${mode.medianStepMs.toFixed(1)} ms), ` +
+        `${mode.launchesPerStep ?? "-"} launches/step, ${mode.uploadsPerStep ?? "-"} uploads/step, losses ${mode.losses.map((l) => l.toFixed(4)).join(" ")}`);
+      if (mode.profile) console.log(formatProfile(model, mode.mode, mode.profile));
+    }
+    results.push(result);
+  }
+  console.log(`\n${formatTable(results, info.tfBackend, info.device)}`);
+  if (args.json) {
+    const record = {
+      date: new Date().toISOString(),
+      commit: gitCommit(),
+      backend: info.tfBackend,
+      device: info.device,
+      tfjsVersion: tf.version_core,
+      node: process.version,
+      args,
+      results,
+    };
+    fs.writeFileSync(args.json, JSON.stringify(record, null, 2));
+    console.log(`wrote ${args.json}`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e instanceof Error ? e.stack ?? e.message : e);
+    process.exit(1);
+  },
+);
