@@ -1,0 +1,84 @@
+// Supervised classification on (possibly weighted) examples: Exercise 1, and each round of Exercise 2's
+// self-training, where pseudo-labelled images carry their certainty as the example weight.
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import { WeakAugmentation, batchTensor } from "../training/augment";
+import type { StepInputs, TrainingTask } from "../training/loop";
+import type { Rng } from "../training/rng";
+
+export interface WeightedExamples {
+  /** Indices into the image pool. */
+  indices: Int32Array;
+  /** Class per example (true label or pseudo-label). */
+  labels: Int32Array;
+  /** Weight per example (null: all 1). */
+  weights: Float32Array | null;
+}
+
+export interface ClassificationOptions {
+  batchSize: number;
+  numClasses: number;
+  /** Label smoothing of the cross-entropy targets (0.1 in the recipes here). */
+  labelSmoothing: number;
+  augmentation: WeakAugmentation;
+}
+
+/** Smoothed one-hot targets, built on the host: one upload instead of a oneHot kernel per step. */
+export function smoothedTargets(labels: ArrayLike<number>, numClasses: number, smoothing: number): Float32Array {
+  const off = smoothing / numClasses;
+  const targets = new Float32Array(labels.length * numClasses).fill(off);
+  for (let i = 0; i < labels.length; i++) targets[i * numClasses + labels[i]] += 1 - smoothing;
+  return targets;
+}
+
+/** mean_i w_i * CE(targets_i, softmax(logits_i)): weights scale each example's pull, not the batch's mean. */
+export function weightedCrossEntropy(logits: tf.Tensor2D, targets: tf.Tensor2D, weights: tf.Tensor1D | null): tf.Scalar {
+  return tf.tidy(() => {
+    const perExample = tf.neg(tf.sum(tf.mul(targets, tf.logSoftmax(logits)), 1));
+    return tf.mean(weights ? tf.mul(perExample, weights) : perExample) as tf.Scalar;
+  });
+}
+
+/** Fraction of rows whose argmax equals the argmax of the targets. */
+export function batchAccuracy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(targets, 1)), "float32")) as tf.Scalar);
+}
+
+export function classificationTask(
+  model: tfl.LayersModel,
+  images: Uint8Array,
+  examples: WeightedExamples,
+  options: ClassificationOptions,
+  extra: Pick<TrainingTask, "evaluate" | "trainableVariables"> = {},
+): TrainingTask {
+  const count = examples.indices.length;
+  if (count < options.batchSize) {
+    throw new Error(`classification needs at least one full batch: ${count} examples < batch size ${options.batchSize}`);
+  }
+  let order = new Int32Array(0);
+  return {
+    models: [model],
+    stepsPerEpoch: Math.floor(count / options.batchSize),
+    ...extra,
+    batch(rng: Rng, _epoch: number, step: number): StepInputs {
+      if (step === 0) order = rng.permutation(count);
+      const picked = order.subarray(step * options.batchSize, (step + 1) * options.batchSize);
+      const poolIndices = Int32Array.from(picked, (i) => examples.indices[i]);
+      const labels = Int32Array.from(picked, (i) => examples.labels[i]);
+      const inputs: StepInputs = {
+        x: batchTensor(images, poolIndices, options.augmentation, rng),
+        targets: tf.tensor2d(smoothedTargets(labels, options.numClasses, options.labelSmoothing), [picked.length, options.numClasses]),
+      };
+      if (examples.weights) inputs.weights = tf.tensor1d(Float32Array.from(picked, (i) => examples.weights![i]));
+      return inputs;
+    },
+    step(inputs: StepInputs) {
+      const logits = model.apply(inputs.x, { training: true }) as tf.Tensor2D;
+      const targets = inputs.targets as tf.Tensor2D;
+      return {
+        loss: weightedCrossEntropy(logits, targets, (inputs.weights as tf.Tensor1D | undefined) ?? null),
+        metrics: { trainAccuracy: batchAccuracy(logits, targets) },
+      };
+    },
+  };
+}

@@ -1,0 +1,105 @@
+// Batches from the uint8 images, with augmentation on the fly.
+//
+// Weak augmentation (random crop with 4-pixel reflect padding, horizontal flip) runs on the host while the GPU
+// is busy with the previous step: it is a gather of bytes, cheap in JS. Strong augmentation (colour jitter and
+// cutout, for the FixMatch-style methods) runs on the GPU as a handful of broadcast ops on the uploaded batch.
+import * as tf from "@tensorflow/tfjs-core";
+import { Rng } from "./rng";
+
+const SIZE = 32;
+const CHANNELS = 3;
+const PIXELS = SIZE * SIZE * CHANNELS;
+const TO_UNIT = new Float32Array(256).map((_, i) => i / 255);
+
+export interface WeakAugmentation {
+  /** Maximum shift of the random crop, in pixels (reflect padding); 0 disables it. */
+  padding: number;
+  flip: boolean;
+}
+
+export const WEAK: WeakAugmentation = { padding: 4, flip: true };
+export const NONE: WeakAugmentation = { padding: 0, flip: false };
+
+function reflect(i: number): number {
+  return i < 0 ? -i : i >= SIZE ? 2 * SIZE - 2 - i : i;
+}
+
+/**
+ * Gathers `images[indices]` (NHWC uint8) into a float32 batch in [0, 1], each image randomly shifted (crop of
+ * the reflect-padded image) and flipped when `aug` asks for it.
+ */
+export function gatherBatch(images: Uint8Array, indices: ArrayLike<number>, aug: WeakAugmentation, rng: Rng): Float32Array {
+  const out = new Float32Array(indices.length * PIXELS);
+  const rowMap = new Int32Array(SIZE);
+  const colMap = new Int32Array(SIZE);
+  for (let b = 0; b < indices.length; b++) {
+    const src = indices[b] * PIXELS;
+    const dy = aug.padding > 0 ? rng.int(2 * aug.padding + 1) - aug.padding : 0;
+    const dx = aug.padding > 0 ? rng.int(2 * aug.padding + 1) - aug.padding : 0;
+    const flip = aug.flip && rng.next() < 0.5;
+    for (let i = 0; i < SIZE; i++) {
+      rowMap[i] = reflect(i + dy);
+      colMap[i] = reflect((flip ? SIZE - 1 - i : i) + dx);
+    }
+    let o = b * PIXELS;
+    for (let y = 0; y < SIZE; y++) {
+      const rowStart = src + rowMap[y] * SIZE * CHANNELS;
+      for (let x = 0; x < SIZE; x++) {
+        const p = rowStart + colMap[x] * CHANNELS;
+        out[o++] = TO_UNIT[images[p]];
+        out[o++] = TO_UNIT[images[p + 1]];
+        out[o++] = TO_UNIT[images[p + 2]];
+      }
+    }
+  }
+  return out;
+}
+
+/** Uploads a gathered batch as an NHWC tensor. */
+export function batchTensor(images: Uint8Array, indices: ArrayLike<number>, aug: WeakAugmentation, rng: Rng): tf.Tensor4D {
+  return tf.tensor4d(gatherBatch(images, indices, aug, rng), [indices.length, SIZE, SIZE, CHANNELS]);
+}
+
+/** Per-image random factors in [lo, hi], shaped [n, 1, 1, 1] to broadcast over an image batch. */
+function factors(rng: Rng, n: number, lo: number, hi: number): tf.Tensor4D {
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = rng.uniform(lo, hi);
+  return tf.tensor4d(values, [n, 1, 1, 1]);
+}
+
+/** A [n, 32, 32, 1] mask that is 0 inside one random square of side `side` per image and 1 elsewhere. */
+function cutoutMask(rng: Rng, n: number, side: number): tf.Tensor4D {
+  const mask = new Float32Array(n * SIZE * SIZE).fill(1);
+  const half = side / 2;
+  for (let b = 0; b < n; b++) {
+    const cy = rng.int(SIZE);
+    const cx = rng.int(SIZE);
+    for (let y = Math.max(0, cy - half); y < Math.min(SIZE, cy + half); y++) {
+      mask.fill(0, b * SIZE * SIZE + y * SIZE + Math.max(0, cx - half), b * SIZE * SIZE + y * SIZE + Math.min(SIZE, cx + half));
+    }
+  }
+  return tf.tensor4d(mask, [n, SIZE, SIZE, 1]);
+}
+
+/**
+ * Strong augmentation on an already weakly augmented batch in [0, 1]: per-image brightness, contrast and
+ * saturation jitter (factors in [0.6, 1.4], [0.6, 1.4], [0.2, 1.8]) and one 16x16 cutout filled with grey.
+ */
+export function strongAugment(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
+  const n = x.shape[0];
+  const brightness = factors(rng, n, 0.6, 1.4);
+  const contrast = factors(rng, n, 0.6, 1.4);
+  const saturation = factors(rng, n, 0.2, 1.8);
+  const keep = cutoutMask(rng, n, 16);
+  const out = tf.tidy(() => {
+    let y = tf.mul(x, brightness);
+    const mean = tf.mean(y, [1, 2, 3], true);
+    y = tf.add(tf.mul(tf.sub(y, mean), contrast), mean);
+    const grey = tf.mean(y, 3, true);
+    y = tf.add(tf.mul(tf.sub(y, grey), saturation), grey);
+    y = tf.clipByValue(y, 0, 1);
+    return tf.add(tf.mul(y, keep), tf.mul(tf.sub(1, keep), 0.5)) as tf.Tensor4D;
+  });
+  tf.dispose([brightness, contrast, saturation, keep]);
+  return out;
+}

@@ -1,0 +1,232 @@
+// The one training loop of the study. Every method (supervised, self-training, FixMatch, autoencoders,
+// contrastive, one-class) is a TrainingTask: it says how to assemble a step's batch and what the step's loss
+// is; this loop owns the rest: epochs, the learning-rate schedule, the optimizer, per-epoch evaluation and
+// history, progress, a checkpoint after every epoch with resume, the stop on a NaN loss, and tensor hygiene.
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+import * as fs from "node:fs";
+import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { OptimizerConfig, SgdNesterov } from "./optimizer";
+import { Progress, consoleProgress } from "./progress";
+import { Rng } from "./rng";
+import { Schedule, learningRateAt } from "./schedule";
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean training loss over the epoch's steps. */
+  loss: number;
+  learningRate: number;
+  seconds: number;
+  /** Means over the epoch's steps of the task's step metrics (e.g. trainAccuracy on augmented batches). */
+  [metric: string]: number;
+}
+
+export type StepInputs = Record<string, tf.Tensor>;
+
+export interface StepResult {
+  /** Scalar loss to minimise (mean over the batch). */
+  loss: tf.Scalar;
+  /** Scalar metrics (means over the batch) averaged per epoch, e.g. { trainAccuracy }. */
+  metrics?: Record<string, tf.Scalar>;
+}
+
+export interface TrainingTask {
+  /** Models whose weights (trainable and not, e.g. BatchNorm statistics) this run trains and checkpoints. */
+  models: tfl.LayersModel[];
+  /** Variables the optimizer updates (default: every trainable weight of `models`). */
+  trainableVariables?: () => tf.Variable[];
+  stepsPerEpoch: number;
+  /** Builds one step's inputs on the host and uploads them; the loop disposes them after the step. */
+  batch(rng: Rng, epoch: number, step: number): StepInputs;
+  /** The step's loss, under the gradient tape, with the models in training mode. */
+  step(inputs: StepInputs): StepResult;
+  /** Evaluation after an epoch (e.g. { testAccuracy }), every `evalEvery` epochs and after the last. */
+  evaluate?(epoch: number): Promise<Record<string, number>>;
+  /** Called after each epoch's record is complete; returning "stop" ends training (e.g. converged). */
+  endEpoch?(record: EpochRecord): Promise<"stop" | void> | "stop" | void;
+  /** Extra JSON state for checkpoints (e.g. the one-class radius), restored by loadState on resume. */
+  saveState?(): unknown;
+  loadState?(state: unknown): void;
+}
+
+export interface TrainOptions {
+  epochs: number;
+  schedule: Schedule;
+  optimizer: OptimizerConfig;
+  seed: number;
+  /** Folder for the per-epoch checkpoint; null: no checkpoints. */
+  checkpointDir: string | null;
+  /** Identifies the configuration: a checkpoint written by another configuration is never resumed. */
+  configHash: string;
+  /** Evaluate every this many epochs (and after the last). */
+  evalEvery?: number;
+  /** Read losses back (and check them for NaN) every this many steps; between reads the GPU runs ahead. */
+  syncEvery?: number;
+  progress?: Progress;
+  /** Stop (with a checkpoint) after this many epochs in this call, to split a run across time-limited jobs. */
+  maxEpochsThisCall?: number;
+}
+
+export interface TrainResult {
+  history: EpochRecord[];
+  /** Training wall time over all calls (a resumed run adds to it). */
+  seconds: number;
+  /** Epoch the run resumed after (0: started afresh). */
+  resumedAfter: number;
+  /** False when maxEpochsThisCall ended the call early; the checkpoint lets a later call finish it. */
+  complete: boolean;
+  /** True when the task's endEpoch asked to stop before `epochs`. */
+  stoppedEarly: boolean;
+}
+
+interface CheckpointState {
+  configHash: string;
+  epoch: number;
+  rng: number;
+  seconds: number;
+  history: EpochRecord[];
+  task: unknown;
+  stoppedEarly: boolean;
+}
+
+export class TrainingDivergedError extends Error {}
+
+function uniqueVariables(models: tfl.LayersModel[], trainable: boolean): tfl.LayerVariable[] {
+  const seen = new Set<tfl.LayerVariable>();
+  for (const model of models) for (const w of trainable ? model.trainableWeights : model.weights) seen.add(w);
+  return [...seen];
+}
+
+/** Every tensor a resume needs: all weights (BatchNorm statistics too) and the optimizer's velocities. */
+function checkpointTensors(weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: SgdNesterov) {
+  const state = optimizer.state(trainables);
+  return [
+    ...weights.map((w, i) => ({ name: `w${i}:${w.originalName}`, tensor: w.read() })),
+    ...trainables.map((_, i) => ({ name: `velocity${i}`, tensor: state[i] })),
+  ];
+}
+
+function restore(dir: string, configHash: string, weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: SgdNesterov): CheckpointState | null {
+  const checkpoint = loadCheckpoint<CheckpointState>(dir);
+  if (!checkpoint) return null;
+  if (checkpoint.state.configHash !== configHash) {
+    throw new Error(
+      `checkpoint ${dir} was written by another configuration (${checkpoint.state.configHash}, this run is ` +
+        `${configHash}); delete that folder or force a fresh run`,
+    );
+  }
+  weights.forEach((w, i) => {
+    const t = checkpoint.tensor(`w${i}:${w.originalName}`);
+    w.write(t);
+    t.dispose();
+  });
+  const velocities = trainables.map((_, i) => checkpoint.tensor(`velocity${i}`));
+  optimizer.setState(trainables, velocities);
+  tf.dispose(velocities);
+  return checkpoint.state;
+}
+
+/** Runs one epoch's steps; returns the means of the loss and the step metrics. */
+async function runEpoch(task: TrainingTask, ctx: {
+  rng: Rng; epoch: number; firstStep: number; totalSteps: number; options: TrainOptions;
+  trainables: tf.Variable[]; optimizer: SgdNesterov; progress: Progress;
+}): Promise<{ means: Record<string, number>; learningRate: number }> {
+  const { rng, epoch, options, trainables, optimizer, progress } = ctx;
+  const syncEvery = options.syncEvery ?? 8;
+  const sums: Record<string, number> = {};
+  let pending: { name: string; value: tf.Scalar }[] = [];
+  let learningRate = 0;
+  const flush = async (step: number) => {
+    if (pending.length === 0) return;
+    const stacked = tf.stack(pending.map((p) => p.value));
+    const values = await stacked.data();
+    stacked.dispose();
+    pending.forEach((p, i) => {
+      if (p.name === "loss" && !Number.isFinite(values[i])) {
+        tf.dispose(pending.map((q) => q.value));
+        throw new TrainingDivergedError(
+          `the training loss became ${values[i]} in epoch ${epoch}, step ${step}; the checkpoint of the last ` +
+            `finished epoch is kept. Lower the learning rate (peak ${options.schedule.peak}) or check the inputs.`,
+        );
+      }
+      sums[p.name] = (sums[p.name] ?? 0) + values[i];
+    });
+    tf.dispose(pending.map((p) => p.value));
+    pending = [];
+    progress.step(step + 1, task.stepsPerEpoch, { loss: sums.loss / (step + 1), learningRate });
+  };
+  for (let s = 0; s < task.stepsPerEpoch; s++) {
+    learningRate = learningRateAt(options.schedule, ctx.firstStep + s, ctx.totalSteps);
+    const inputs = task.batch(rng, epoch, s);
+    let metrics: Record<string, tf.Scalar> = {};
+    const { value, grads } = tf.variableGrads(() => {
+      const out = task.step(inputs);
+      metrics = out.metrics ?? {};
+      for (const m of Object.values(metrics)) tf.keep(m);
+      return out.loss;
+    }, trainables);
+    optimizer.apply(trainables, grads, learningRate);
+    tf.dispose(grads);
+    tf.dispose(Object.values(inputs));
+    pending.push({ name: "loss", value }, ...Object.entries(metrics).map(([name, m]) => ({ name, value: m })));
+    if ((s + 1) % syncEvery === 0 || s === task.stepsPerEpoch - 1) await flush(s);
+  }
+  const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / task.stepsPerEpoch]));
+  return { means, learningRate };
+}
+
+export async function train(task: TrainingTask, options: TrainOptions): Promise<TrainResult> {
+  const progress = options.progress ?? consoleProgress();
+  const weights = uniqueVariables(task.models, false);
+  const trainables = task.trainableVariables?.() ?? uniqueVariables(task.models, true).map((w) => w.read() as tf.Variable);
+  const optimizer = new SgdNesterov(options.optimizer);
+  const rng = new Rng(options.seed);
+  let history: EpochRecord[] = [];
+  let seconds = 0;
+  let stoppedEarly = false;
+  const resumed = options.checkpointDir ? restore(options.checkpointDir, options.configHash, weights, trainables, optimizer) : null;
+  if (resumed) {
+    rng.setState(resumed.rng);
+    history = resumed.history;
+    seconds = resumed.seconds;
+    stoppedEarly = resumed.stoppedEarly;
+    task.loadState?.(resumed.task);
+    progress.note(`resumed from the checkpoint after epoch ${resumed.epoch} (${options.checkpointDir})`);
+  }
+  const resumedAfter = resumed?.epoch ?? 0;
+  const totalSteps = options.epochs * task.stepsPerEpoch;
+  const evalEvery = options.evalEvery ?? 1;
+  let epoch = resumedAfter;
+  try {
+    while (epoch < options.epochs && !stoppedEarly) {
+      if (options.maxEpochsThisCall !== undefined && epoch - resumedAfter >= options.maxEpochsThisCall) break;
+      epoch++;
+      const started = Date.now();
+      progress.epochStart(epoch, options.epochs);
+      const { means, learningRate } = await runEpoch(task, {
+        rng, epoch, firstStep: (epoch - 1) * task.stepsPerEpoch, totalSteps, options, trainables, optimizer, progress,
+      });
+      const evaluated = task.evaluate && (epoch % evalEvery === 0 || epoch === options.epochs) ? await task.evaluate(epoch) : {};
+      const epochSeconds = (Date.now() - started) / 1000;
+      seconds += epochSeconds;
+      const record: EpochRecord = { ...means, ...evaluated, epoch, loss: means.loss, learningRate, seconds: epochSeconds };
+      history.push(record);
+      progress.epochEnd(record, options.epochs);
+      stoppedEarly = (await task.endEpoch?.(record)) === "stop";
+      if (options.checkpointDir) {
+        const state: CheckpointState = {
+          configHash: options.configHash, epoch, rng: rng.getState(), seconds, history, task: task.saveState?.(), stoppedEarly,
+        };
+        await saveCheckpoint(options.checkpointDir, state, checkpointTensors(weights, trainables, optimizer));
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { history, seconds, resumedAfter, complete: epoch >= options.epochs || stoppedEarly, stoppedEarly };
+}
+
+/** Deletes a run's checkpoint (for a forced fresh run). */
+export function clearCheckpoint(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
