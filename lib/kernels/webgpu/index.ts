@@ -3,6 +3,7 @@
 // Each override keeps the stock kernelFunc: it falls back to it for cases it does not handle, and
 // setFastWebGPUKernels(false) puts it back, so the benchmark can time stock and project kernels in one process.
 import * as tf from "@tensorflow/tfjs-core";
+import { makeConv2DBackpropFilter } from "./conv2d-backprop-filter";
 
 /** One replacement: a kernel over tfjs' stock one (or an optimizer patch) that can be switched on and off. */
 export interface KernelOverride {
@@ -33,7 +34,7 @@ export function kernelOverride(kernelName: string, makeFunc: (stock: tf.KernelFu
   };
 }
 
-const OVERRIDES: KernelOverride[] = [];
+const OVERRIDES: KernelOverride[] = [kernelOverride(tf.Conv2DBackpropFilter, makeConv2DBackpropFilter)];
 
 let enabled = false;
 

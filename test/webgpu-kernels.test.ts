@@ -1,0 +1,129 @@
+// The project's WebGPU kernels against tfjs' cpu backend, on lavapipe where no GPU exists.
+//
+// Every case runs the kernel through tf.engine().runKernel on "webgpu" with the project kernels on, and the same
+// kernel on "cpu"; ||out - ref|| / ||ref|| must stay under 1e-4. Output buffers are poisoned first (the buffer
+// pool hands back a NaN-filled buffer of the same size), so an element the kernel forgets to write fails the case.
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import { initBackend } from "../lib/backend";
+import { seededRandom } from "../lib/bench/runner";
+import { planGemm } from "../lib/kernels/webgpu/conv2d-backprop-filter";
+import { setFastWebGPUKernels } from "../lib/kernels/webgpu";
+
+const TOLERANCE = 1e-4;
+
+type Inputs = Record<string, { shape: number[]; values: Float32Array }>;
+
+function randomInput(shape: number[], seed: number): { shape: number[]; values: Float32Array } {
+  const rand = seededRandom(seed);
+  const values = new Float32Array(tf.util.sizeFromShape(shape));
+  for (let i = 0; i < values.length; i++) values[i] = 2 * rand() - 1;
+  return { shape, values };
+}
+
+function relativeError(out: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff += (out[i] - ref[i]) ** 2;
+    norm += ref[i] ** 2;
+  }
+  return Math.sqrt(diff) / Math.sqrt(norm);
+}
+
+/** Leaves NaN-filled buffers of these sizes in the WebGPU buffer pool, for the next outputs to pick up. */
+async function poisonBuffers(sizes: number[]): Promise<void> {
+  const poison = sizes.map((n) => tf.fill([n], NaN));
+  await Promise.all(poison.map((t) => t.data()));
+  tf.dispose(poison);
+}
+
+async function runOn(backend: "cpu" | "webgpu", kernel: string, inputs: Inputs, attrs: object): Promise<{ values: Float32Array; shape: number[] }> {
+  await tf.setBackend(backend);
+  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.values, v.shape)]));
+  const out = tf.engine().runKernel(kernel, tensors, attrs as tf.NamedAttrMap) as tf.Tensor;
+  const values = (await out.data()) as Float32Array;
+  const shape = out.shape;
+  tf.dispose([out, ...Object.values(tensors)]);
+  return { values, shape };
+}
+
+/** Runs `kernel` with the project kernels on webgpu and on cpu, and checks the error and for leaks. */
+async function checkAgainstCpu(kernel: string, inputs: Inputs, attrs: object, poisonSizes: number[]): Promise<number> {
+  const ref = await runOn("cpu", kernel, inputs, attrs);
+  await tf.setBackend("webgpu");
+  await poisonBuffers([ref.values.length, ...poisonSizes]);
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const before = { tensors: tf.memory().numTensors, dataIds: backend.numDataIds() };
+  const out = await runOn("webgpu", kernel, inputs, attrs);
+  assert.deepEqual(out.shape, ref.shape);
+  assert.equal(tf.memory().numTensors, before.tensors, "tensors leaked");
+  assert.equal(backend.numDataIds(), before.dataIds, "backend buffers leaked");
+  const err = relativeError(out.values, ref.values);
+  assert.ok(err < TOLERANCE, `relative error ${err} (NaN: an output element was never written)`);
+  return err;
+}
+
+interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number];
+  outChannels: number;
+  strides: [number, number];
+  pad: "valid" | "same" | [[number, number], [number, number], [number, number], [number, number]];
+}
+
+const CONV_CASES: ConvCase[] = [
+  { x: [1, 7, 7, 3], filter: [3, 3], outChannels: 5, strides: [1, 1], pad: "valid" },
+  { x: [2, 9, 8, 6], filter: [3, 3], outChannels: 7, strides: [2, 2], pad: "same" },
+  { x: [3, 10, 10, 4], filter: [1, 1], outChannels: 8, strides: [2, 2], pad: "same" },
+  { x: [2, 6, 11, 5], filter: [5, 3], outChannels: 3, strides: [1, 2], pad: "valid" },
+  { x: [2, 8, 7, 3], filter: [3, 3], outChannels: 6, strides: [1, 1], pad: [[0, 0], [1, 2], [0, 1], [0, 0]] },
+  { x: [4, 16, 16, 3], filter: [3, 3], outChannels: 16, strides: [1, 1], pad: "valid" }, // refcnn conv1, split K
+  { x: [2, 6, 6, 16], filter: [3, 3], outChannels: 70, strides: [1, 1], pad: "same" }, // M, N > one tile
+  { x: [2, 9, 9, 5], filter: [2, 2], outChannels: 9, strides: [2, 2], pad: "same" }, // even filter, odd image
+];
+
+function describeConv(c: ConvCase): string {
+  return `x ${c.x.join("x")}, filter ${c.filter.join("x")}x${c.outChannels}, strides ${c.strides.join(",")}, pad ${JSON.stringify(c.pad)}`;
+}
+
+function convInfo(c: ConvCase) {
+  return tf.backend_util.computeConv2DInfo(c.x, [...c.filter, c.x[3], c.outChannels], c.strides, 1, c.pad);
+}
+
+describe("project WebGPU kernels vs the cpu backend", function () {
+  this.timeout(60000);
+
+  before(async function () {
+    const info = await initBackend({ quiet: true, env: { ...process.env, TFJS_BACKEND: "webgpu,cpu" } });
+    if (!tf.findBackend("webgpu") || !(await tf.setBackend("webgpu"))) {
+      console.log(`    skipped: no WebGPU backend (${info.log.join("; ")})`);
+      this.skip();
+    }
+    setFastWebGPUKernels(true);
+  });
+
+  after(async function () {
+    if (tf.findBackend("webgpu")) await tf.setBackend("webgpu");
+  });
+
+  describe("Conv2DBackpropFilter (implicit GEMM, split K)", function () {
+    for (const [i, c] of CONV_CASES.entries()) {
+      it(describeConv(c), async function () {
+        const info = convInfo(c);
+        const filterShape = [...c.filter, c.x[3], c.outChannels];
+        const dyShape = [c.x[0], info.outHeight, info.outWidth, c.outChannels];
+        const plan = planGemm(info.filterHeight * info.filterWidth * c.x[3], c.outChannels, c.x[0] * info.outHeight * info.outWidth);
+        const inputs = { x: randomInput(c.x, 10 + i), dy: randomInput(dyShape, 100 + i) };
+        const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", filterShape };
+        await checkAgainstCpu(tf.Conv2DBackpropFilter, inputs, attrs, [plan.splits * plan.M * plan.N]);
+      });
+    }
+
+    it("splits K for the first layers and not for tiny ones", function () {
+      assert.ok(planGemm(27, 16, 512 * 30 * 30).splits >= 256, "refcnn conv1 at batch 512 gets hundreds of splits");
+      assert.equal(planGemm(27, 5, 25).splits, 1);
+    });
+  });
+});
