@@ -16,6 +16,8 @@ export interface Profile {
   testLimit: number | null;
   /** Cap on the epochs of any training run (null: the experiment's own count). */
   maxEpochs: number | null;
+  /** Cap on every batch size (null: the experiment's own). */
+  maxBatchSize: number | null;
   /** Multiplies every convolution width (smoke runs may use narrower networks). */
   widthScale: number;
 }
@@ -28,6 +30,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     unlabeledLimit: null,
     testLimit: null,
     maxEpochs: null,
+    maxBatchSize: null,
     widthScale: 1,
   },
   smoke: {
@@ -37,6 +40,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     unlabeledLimit: 512,
     testLimit: 256,
     maxEpochs: 2,
+    maxBatchSize: 64,
     widthScale: 0.25,
   },
 };

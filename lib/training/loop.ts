@@ -45,8 +45,10 @@ export interface TrainingTask {
   /** Called after each epoch's record is complete; returning "stop" ends training (e.g. converged). */
   endEpoch?(record: EpochRecord): Promise<"stop" | void> | "stop" | void;
   /** Extra JSON state for checkpoints (e.g. the one-class radius), restored by loadState on resume. */
-  saveState?(): unknown;
+  saveState?(): unknown | Promise<unknown>;
   loadState?(state: unknown): void;
+  /** Frees the task's own tensors (the caller disposes the models). */
+  dispose?(): void;
 }
 
 export interface TrainOptions {
@@ -63,8 +65,11 @@ export interface TrainOptions {
   /** Read losses back (and check them for NaN) every this many steps; between reads the GPU runs ahead. */
   syncEvery?: number;
   progress?: Progress;
-  /** Stop (with a checkpoint) after this many epochs in this call, to split a run across time-limited jobs. */
-  maxEpochsThisCall?: number;
+  /**
+   * Wall-clock time (Date.now() ms) by which this call must return: no epoch starts that would likely end
+   * after it (the checkpoint lets a later call finish the run), to split a run across time-limited jobs.
+   */
+  deadline?: number;
 }
 
 export interface TrainResult {
@@ -73,7 +78,7 @@ export interface TrainResult {
   seconds: number;
   /** Epoch the run resumed after (0: started afresh). */
   resumedAfter: number;
-  /** False when maxEpochsThisCall ended the call early; the checkpoint lets a later call finish it. */
+  /** False when the deadline ended the call early; the checkpoint lets a later call finish it. */
   complete: boolean;
   /** True when the task's endEpoch asked to stop before `epochs`. */
   stoppedEarly: boolean;
@@ -199,7 +204,11 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   let epoch = resumedAfter;
   try {
     while (epoch < options.epochs && !stoppedEarly) {
-      if (options.maxEpochsThisCall !== undefined && epoch - resumedAfter >= options.maxEpochsThisCall) break;
+      const lastEpochMs = history.length > 0 ? history[history.length - 1].seconds * 1000 : 0;
+      if (options.deadline !== undefined && Date.now() + 1.2 * lastEpochMs > options.deadline) {
+        progress.note(`stopping after epoch ${epoch} to meet the deadline; the checkpoint resumes the run`);
+        break;
+      }
       epoch++;
       const started = Date.now();
       progress.epochStart(epoch, options.epochs);
@@ -215,7 +224,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
       stoppedEarly = (await task.endEpoch?.(record)) === "stop";
       if (options.checkpointDir) {
         const state: CheckpointState = {
-          configHash: options.configHash, epoch, rng: rng.getState(), seconds, history, task: task.saveState?.(), stoppedEarly,
+          configHash: options.configHash, epoch, rng: rng.getState(), seconds, history, task: await task.saveState?.(), stoppedEarly,
         };
         await saveCheckpoint(options.checkpointDir, state, checkpointTensors(weights, trainables, optimizer));
       }
@@ -224,6 +233,17 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
     optimizer.dispose();
   }
   return { history, seconds, resumedAfter, complete: epoch >= options.epochs || stoppedEarly, stoppedEarly };
+}
+
+/** Loads the weights of a finished run's checkpoint into `models` (built with the same architecture). */
+export function restoreWeights(models: tfl.LayersModel[], dir: string): void {
+  const checkpoint = loadCheckpoint<CheckpointState>(dir);
+  if (!checkpoint) throw new Error(`no checkpoint in ${dir}: run the experiment that writes it first`);
+  uniqueVariables(models, false).forEach((w, i) => {
+    const t = checkpoint.tensor(`w${i}:${w.originalName}`);
+    w.write(t);
+    t.dispose();
+  });
 }
 
 /** Deletes a run's checkpoint (for a forced fresh run). */

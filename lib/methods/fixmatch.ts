@@ -1,0 +1,168 @@
+// Exercise 2, online variant (FixMatch-style self-training with certainty weights).
+//
+// Every step takes B labeled images and mu*B unlabeled ones. The model labels a weakly augmented view of each
+// unlabeled image (inference mode, outside the gradient tape, so the pseudo-label is a fixed target); a
+// strongly augmented view of the same image is then trained towards that pseudo-label, weighted by the
+// certainty of the weak view:
+//   confidence  w = p_max if p_max >= threshold else 0
+//   softmatch   w = 1 if p_max >= mu_t else exp(-(p_max - mu_t)^2 / (2 sigma_t^2 / 4)), with mu_t, sigma_t^2
+//               running means (momentum 0.999) of the batch's certainty mean and variance (SoftMatch, n_sigma 2)
+// loss = CE(labeled) + lambda * mean(w * CE(strong view, pseudo-label)).
+import * as tf from "@tensorflow/tfjs-core";
+import { trainLabels } from "../data/study";
+import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
+import { WEAK, batchTensor, strongAugment } from "../training/augment";
+import { accuracy } from "../training/evaluate";
+import { StepInputs, TrainingTask, train } from "../training/loop";
+import type { Rng } from "../training/rng";
+import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
+import { newClassifier } from "./supervised";
+import type * as tfl from "@tensorflow/tfjs-layers";
+
+const CLASSES = 100;
+
+interface FixMatchOptions {
+  batchSize: number;
+  unlabeledRatio: number;
+  threshold: number;
+  weighting: "confidence" | "softmatch";
+  unlabeledWeight: number;
+  labelSmoothing: number;
+}
+
+/** Certainty weights of a batch's pseudo-labels (see the module comment), on the GPU. */
+function certainty(confidence: tf.Tensor1D, options: FixMatchOptions, running: { mean: tf.Variable; variance: tf.Variable }): tf.Tensor1D {
+  return tf.tidy(() => {
+    if (options.weighting === "confidence") {
+      return tf.mul(confidence, tf.cast(tf.greaterEqual(confidence, options.threshold), "float32")) as tf.Tensor1D;
+    }
+    const { mean, variance } = tf.moments(confidence);
+    running.mean.assign(tf.add(tf.mul(running.mean, 0.999), tf.mul(mean, 0.001)));
+    running.variance.assign(tf.add(tf.mul(running.variance, 0.999), tf.mul(variance, 0.001)));
+    const gauss = tf.exp(tf.div(tf.neg(tf.square(tf.sub(confidence, running.mean))), tf.mul(running.variance, 0.5)));
+    return tf.where(tf.greaterEqual(confidence, running.mean), tf.onesLike(confidence), gauss) as tf.Tensor1D;
+  });
+}
+
+export function fixMatchTask(
+  model: tfl.LayersModel,
+  images: Uint8Array,
+  labeled: { indices: Int32Array; labels: Int32Array },
+  unlabeled: { indices: Int32Array; hiddenLabels: Int32Array },
+  options: FixMatchOptions,
+  evaluate: TrainingTask["evaluate"],
+): TrainingTask {
+  const running = { mean: tf.variable(tf.scalar(1 / CLASSES), false), variance: tf.variable(tf.scalar(1), false) };
+  const unlabeledBatch = options.batchSize * options.unlabeledRatio;
+  let order = new Int32Array(0);
+  return {
+    models: [model],
+    stepsPerEpoch: Math.floor(labeled.indices.length / options.batchSize),
+    evaluate,
+    batch(rng: Rng, _epoch: number, step: number): StepInputs {
+      if (step === 0) order = rng.permutation(labeled.indices.length);
+      const picked = order.subarray(step * options.batchSize, (step + 1) * options.batchSize);
+      const u = Int32Array.from({ length: unlabeledBatch }, () => rng.int(unlabeled.indices.length));
+      const pool = Int32Array.from(u, (i) => unlabeled.indices[i]);
+      const weak = batchTensor(images, pool, WEAK, rng);
+      const strongBase = batchTensor(images, pool, WEAK, rng);
+      const strong = strongAugment(strongBase, rng);
+      strongBase.dispose();
+      const [pseudo, weights, confident] = tf.tidy(() => {
+        const probs = tf.softmax(model.apply(weak, { training: false }) as tf.Tensor2D);
+        const confidence = tf.max(probs, 1) as tf.Tensor1D;
+        const w = certainty(confidence, options, running);
+        return [tf.cast(tf.oneHot(tf.argMax(probs, 1), CLASSES), "float32"), w, tf.cast(tf.greater(w, 0), "float32")];
+      });
+      weak.dispose();
+      const labels = Int32Array.from(picked, (i) => labeled.labels[i]);
+      const x = tf.tidy(() => tf.concat([batchTensor(images, Int32Array.from(picked, (i) => labeled.indices[i]), WEAK, rng), strong]));
+      strong.dispose();
+      return {
+        x,
+        targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [picked.length, CLASSES]),
+        pseudo,
+        weights,
+        confident,
+        // Hidden true labels of the unlabeled batch: only for the pseudo-label precision diagnostic, never in the loss.
+        hidden: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(u, (i) => unlabeled.hiddenLabels[i]), "int32"), CLASSES), "float32")),
+      };
+    },
+    step(inputs: StepInputs) {
+      const logits = model.apply(inputs.x, { training: true }) as tf.Tensor2D;
+      const b = options.batchSize;
+      const labeledLogits = tf.slice(logits, [0, 0], [b, CLASSES]);
+      const strongLogits = tf.slice(logits, [b, 0], [unlabeledBatch, CLASSES]);
+      const supervised = weightedCrossEntropy(labeledLogits, inputs.targets as tf.Tensor2D, null);
+      const consistency = weightedCrossEntropy(strongLogits, inputs.pseudo as tf.Tensor2D, inputs.weights as tf.Tensor1D);
+      const confident = inputs.confident as tf.Tensor1D;
+      const correct = tf.sum(tf.mul(confident, tf.sum(tf.mul(inputs.pseudo, inputs.hidden), 1)));
+      return {
+        loss: tf.add(supervised, tf.mul(consistency, options.unlabeledWeight)) as tf.Scalar,
+        metrics: {
+          trainAccuracy: batchAccuracy(labeledLogits, inputs.targets as tf.Tensor2D),
+          maskRate: tf.mean(confident) as tf.Scalar,
+          meanWeight: tf.mean(inputs.weights) as tf.Scalar,
+          pseudoPrecision: tf.div(correct, tf.maximum(tf.sum(confident), 1)) as tf.Scalar,
+        },
+      };
+    },
+    async saveState() {
+      return { mean: (await running.mean.data())[0], variance: (await running.variance.data())[0] };
+    },
+    loadState(state: unknown) {
+      const s = state as { mean: number; variance: number };
+      running.mean.assign(tf.scalar(s.mean));
+      running.variance.assign(tf.scalar(s.variance));
+    },
+    dispose() {
+      tf.dispose([running.mean, running.variance]);
+    },
+  };
+}
+
+export async function runFixMatch(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome> {
+  const { data, seed } = ctx;
+  const images = data.cifar.train.images;
+  const model = newClassifier(params, seed);
+  const labels = trainLabels(data, data.labeled);
+  const options: FixMatchOptions = {
+    batchSize: params.batchSize as number,
+    unlabeledRatio: params.unlabeledRatio as number,
+    threshold: params.threshold as number,
+    weighting: params.weighting as FixMatchOptions["weighting"],
+    unlabeledWeight: params.unlabeledWeight as number,
+    labelSmoothing: params.labelSmoothing as number,
+  };
+  const testAccuracy = () => accuracy(model, data.test.images, data.test.fine);
+  const task = fixMatchTask(
+    model, images,
+    { indices: data.labeled, labels },
+    { indices: data.unlabeled, hiddenLabels: trainLabels(data, data.unlabeled) },
+    options,
+    async () => ({ testAccuracy: await testAccuracy() }),
+  );
+  try {
+    const run = await train(task, {
+      epochs: params.epochs as number,
+      schedule: { peak: params.peakLearningRate as number, warmup: params.warmup as number, decay: "linear" },
+      optimizer: { momentum: params.momentum as number, weightDecay: params.weightDecay as number },
+      seed, checkpointDir: ctx.checkpointDir(), configHash: ctx.configHash, deadline: ctx.deadline, progress: ctx.progress,
+    });
+    const started = Date.now();
+    const trainAccuracy = run.complete ? await accuracy(model, images, labels, { indices: data.labeled }) : NaN;
+    const last = run.history[run.history.length - 1];
+    return {
+      complete: run.complete,
+      trainAccuracy,
+      testAccuracy: last?.testAccuracy ?? NaN,
+      history: run.history,
+      details: {},
+      data: { labeled: data.labeled.length, unlabeled: data.unlabeled.length, test: data.test.count },
+      seconds: run.seconds + (Date.now() - started) / 1000,
+    };
+  } finally {
+    task.dispose?.();
+    model.dispose();
+  }
+}
