@@ -6,8 +6,9 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../lib/backend";
-import { seededRandom } from "../lib/bench/runner";
+import { randomBatch, seededRandom } from "../lib/bench/runner";
 import { planGemm } from "../lib/kernels/webgpu/conv2d-backprop-filter";
 import { setFastWebGPUKernels } from "../lib/kernels/webgpu";
 
@@ -124,6 +125,87 @@ describe("project WebGPU kernels vs the cpu backend", function () {
     it("splits K for the first layers and not for tiny ones", function () {
       assert.ok(planGemm(27, 16, 512 * 30 * 30).splits >= 256, "refcnn conv1 at batch 512 gets hundreds of splits");
       assert.equal(planGemm(27, 5, 25).splits, 1);
+    });
+  });
+
+  describe("Adam (one fused dispatch per variable)", function () {
+    const SHAPES = [[3, 3, 3, 5], [7], [1], [17, 3]];
+    let run = 0;
+
+    /** Three Adam steps on fresh variables; returns the final values and moments, and checks for leaks. */
+    async function adamSteps(backend: "cpu" | "webgpu"): Promise<Float32Array[]> {
+      await tf.setBackend(backend);
+      if (backend === "webgpu") await poisonBuffers(SHAPES.map((s) => tf.util.sizeFromShape(s)));
+      const before = tf.memory().numTensors;
+      const vars = SHAPES.map((s, i) => tf.tidy(() => tf.variable(tf.tensor(randomInput(s, 200 + i).values, s), true, `adam-test-${run++}`)));
+      const opt = tf.train.adam(0.05, 0.8, 0.95, 1e-6);
+      for (let step = 0; step < 3; step++) {
+        const grads = vars.map((v, i) => ({ name: v.name, tensor: tf.tensor(randomInput(v.shape, 300 + 10 * step + i).values, v.shape) }));
+        opt.applyGradients(grads);
+        tf.dispose(grads.map((g) => g.tensor));
+      }
+      const weights = await opt.getWeights(); // iterations, then every m, then every v
+      const values = await Promise.all([...vars, ...weights.slice(1).map((w) => w.tensor)].map(async (t) => (await t.data()) as Float32Array));
+      tf.dispose(weights[0].tensor);
+      opt.dispose();
+      tf.dispose(vars);
+      assert.equal(tf.memory().numTensors, before, "tensors leaked");
+      return values;
+    }
+
+    it("matches tfjs' stock Adam on the cpu backend (values, first and second moments)", async function () {
+      const ref = await adamSteps("cpu");
+      const out = await adamSteps("webgpu");
+      assert.equal(out.length, 3 * SHAPES.length);
+      out.forEach((values, i) => {
+        const err = relativeError(values, ref[i]);
+        assert.ok(err < TOLERANCE, `tensor ${i}: relative error ${err}`);
+      });
+    });
+  });
+
+  describe("training with project kernels", function () {
+    function tinyModel(): tfl.LayersModel {
+      const model = tfl.sequential({
+        layers: [
+          tfl.layers.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, strides: 2, padding: "same", useBias: false }),
+          tfl.layers.batchNormalization(),
+          tfl.layers.reLU(),
+          tfl.layers.maxPooling2d({ poolSize: 2 }),
+          tfl.layers.conv2d({ filters: 6, kernelSize: 3, activation: "relu" }),
+          tfl.layers.flatten(),
+          tfl.layers.dense({ units: 100, activation: "softmax" }),
+        ],
+      });
+      return model;
+    }
+
+    async function losses(model: tfl.LayersModel, weights: tf.Tensor[], project: boolean): Promise<number[]> {
+      setFastWebGPUKernels(project);
+      model.setWeights(weights);
+      model.compile({ optimizer: tf.train.adam(0.01), loss: "sparseCategoricalCrossentropy" });
+      const { x, y } = randomBatch(6, 7);
+      const out: number[] = [];
+      for (let step = 0; step < 4; step++) out.push((await model.trainOnBatch(x, y)) as number);
+      tf.dispose([x, y]);
+      model.optimizer.dispose();
+      return out;
+    }
+
+    it("reaches the same losses as the stock kernels from the same weights and data", async function () {
+      await tf.setBackend("webgpu");
+      const model = tinyModel();
+      const snapshot = await Promise.all(model.getWeights().map(async (w) => tf.tensor(await w.data(), w.shape)));
+      try {
+        const stock = await losses(model, snapshot, false);
+        const project = await losses(model, snapshot, true);
+        stock.forEach((l, i) => assert.ok(Math.abs(project[i] - l) / l < 1e-4, `step ${i}: stock ${l}, project ${project[i]}`));
+        assert.ok(stock[3] < stock[0], `the loss should fall: ${stock.join(", ")}`);
+      } finally {
+        setFastWebGPUKernels(true);
+        tf.dispose(snapshot);
+        model.dispose();
+      }
     });
   });
 });

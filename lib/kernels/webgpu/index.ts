@@ -3,38 +3,16 @@
 // Each override keeps the stock kernelFunc: it falls back to it for cases it does not handle, and
 // setFastWebGPUKernels(false) puts it back, so the benchmark can time stock and project kernels in one process.
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedAdamOverride } from "./adam";
 import { makeConv2DBackpropFilter } from "./conv2d-backprop-filter";
+import { KernelOverride, kernelOverride } from "./override";
 
-/** One replacement: a kernel over tfjs' stock one (or an optimizer patch) that can be switched on and off. */
-export interface KernelOverride {
-  name: string;
-  enable(): void;
-  disable(): void;
-}
+export type { KernelOverride } from "./override";
 
-/** Overrides `kernelName` on "webgpu" with makeFunc(stock); makeFunc gets the stock kernelFunc for fallbacks. */
-export function kernelOverride(kernelName: string, makeFunc: (stock: tf.KernelFunc) => tf.KernelFunc): KernelOverride {
-  let stock: tf.KernelConfig | null = null;
-  return {
-    name: kernelName,
-    enable() {
-      if (stock) return;
-      const config = tf.getKernel(kernelName, "webgpu");
-      if (!config) throw new Error(`no stock webgpu kernel ${kernelName} to replace (is tfjs-backend-webgpu loaded?)`);
-      stock = config;
-      tf.unregisterKernel(kernelName, "webgpu");
-      tf.registerKernel({ ...config, kernelFunc: makeFunc(config.kernelFunc) });
-    },
-    disable() {
-      if (!stock) return;
-      tf.unregisterKernel(kernelName, "webgpu");
-      tf.registerKernel(stock);
-      stock = null;
-    },
-  };
-}
-
-const OVERRIDES: KernelOverride[] = [kernelOverride(tf.Conv2DBackpropFilter, makeConv2DBackpropFilter)];
+const OVERRIDES: KernelOverride[] = [
+  kernelOverride(tf.Conv2DBackpropFilter, makeConv2DBackpropFilter),
+  fusedAdamOverride(),
+];
 
 let enabled = false;
 
