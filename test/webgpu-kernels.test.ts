@@ -8,7 +8,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../lib/backend";
+import { countWebGPULaunches } from "../lib/bench/launches";
 import { randomBatch, seededRandom } from "../lib/bench/runner";
+import { planRowSplit } from "../lib/kernels/webgpu/batch-norm";
 import { planGemm } from "../lib/kernels/webgpu/conv2d-backprop-filter";
 import { setFastWebGPUKernels } from "../lib/kernels/webgpu";
 
@@ -162,6 +164,55 @@ describe("project WebGPU kernels vs the cpu backend", function () {
         assert.ok(err < TOLERANCE, `tensor ${i}: relative error ${err}`);
       });
     });
+  });
+
+  describe("BatchNormalization in training (fused forward and backward)", function () {
+    const SHAPES = [[2, 5, 3, 7], [3, 4, 4, 33], [1, 6, 6, 16], [8, 16, 16, 20], [5, 9]];
+    let run = 0;
+
+    /** One training-mode forward and backward: y, dx, dgamma, dbeta, and the new moving mean and variance. */
+    async function bnStep(backend: "cpu" | "webgpu", shape: number[], seed: number): Promise<Float32Array[]> {
+      await tf.setBackend(backend);
+      const channels = shape[shape.length - 1];
+      const plan = planRowSplit(tf.util.sizeFromShape(shape) / channels, channels);
+      if (backend === "webgpu") await poisonBuffers([tf.util.sizeFromShape(shape), channels, plan.splits * 2 * channels]);
+      const before = tf.memory().numTensors;
+      const layer = tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-3, name: `bn-test-${backend}-${run++}` });
+      layer.build(shape);
+      const weight = (i: number) => tf.tensor(randomInput([channels], seed + i).values);
+      const init = tf.tidy(() => [tf.add(weight(1), 2), weight(2), weight(3), tf.add(tf.abs(weight(4)), 0.5)]); // gamma, beta, moving mean, var
+      layer.setWeights(init);
+      tf.dispose(init);
+      const x = tf.tidy(() => tf.variable(tf.add(tf.mul(tf.tensor(randomInput(shape, seed).values, shape), 3), 1.5), true, `bn-x-${run++}`));
+      const upstream = tf.tensor(randomInput(shape, seed + 9).values, shape);
+      const [gamma, beta, movingMean, movingVariance] = layer.weights.map((w) => w.read() as tf.Variable);
+      let y: tf.Tensor | null = null;
+      const launches = countWebGPULaunches();
+      launches?.reset();
+      const { value, grads } = tf.variableGrads(() => {
+        y = tf.keep(layer.apply(x, { training: true }) as tf.Tensor);
+        return tf.sum(tf.mul(y, upstream));
+      }, [x, gamma, beta]);
+      const results = [y!, grads[x.name], grads[gamma.name], grads[beta.name], movingMean, movingVariance];
+      const values = await Promise.all(results.map(async (t) => (await t.data()) as Float32Array));
+      if (launches) assert.ok(launches.byProgram().has("BatchNormGradInputProgram"), "the fused BatchNorm did not run");
+      tf.dispose([value, y!, ...Object.values(grads), x, upstream]);
+      tf.dispose(layer.weights.map((w) => w.read())); // an unconnected layer cannot be dispose()d
+      assert.equal(tf.memory().numTensors, before, "tensors leaked");
+      return values;
+    }
+
+    for (const [i, shape] of SHAPES.entries()) {
+      it(`matches the cpu backend for x ${shape.join("x")} (y, dx, dgamma, dbeta, moving mean and variance)`, async function () {
+        const ref = await bnStep("cpu", shape, 400 + 10 * i);
+        const out = await bnStep("webgpu", shape, 400 + 10 * i);
+        const names = ["y", "dx", "dgamma", "dbeta", "moving mean", "moving variance"];
+        out.forEach((values, j) => {
+          const err = relativeError(values, ref[j]);
+          assert.ok(err < TOLERANCE, `${names[j]}: relative error ${err}`);
+        });
+      });
+    }
   });
 
   describe("training with project kernels", function () {

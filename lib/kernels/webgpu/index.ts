@@ -4,6 +4,7 @@
 // setFastWebGPUKernels(false) puts it back, so the benchmark can time stock and project kernels in one process.
 import * as tf from "@tensorflow/tfjs-core";
 import { fusedAdamOverride } from "./adam";
+import { fusedBatchNormOverride } from "./batch-norm";
 import { makeConv2DBackpropFilter } from "./conv2d-backprop-filter";
 import { KernelOverride, kernelOverride } from "./override";
 
@@ -12,6 +13,7 @@ export type { KernelOverride } from "./override";
 const OVERRIDES: KernelOverride[] = [
   kernelOverride(tf.Conv2DBackpropFilter, makeConv2DBackpropFilter),
   fusedAdamOverride(),
+  fusedBatchNormOverride(),
 ];
 
 let enabled = false;
