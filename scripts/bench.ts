@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     const result = await benchmarkModel(model, batch, { steps: args.steps, warmup: args.warmup, seed: args.seed, profile: args.profile });
     for (const mode of [result.stock, result.project]) {
       if (!mode) continue;
-      console.log(`  ${mode.mode}: ${mode.imagesPerSec.toFixed(1)} img/s (median step ${mode.medianStepMs.toFixed(1)} ms), ` +
+      console.log(`  ${mode.mode}: ${mode.imagesPerSec.toFixed(1)} img/s (median step ${mode.medianStepMs.toFixed(1)} ms, ` +
+        `host ${mode.medianHostMs?.toFixed(1) ?? "-"} ms), ` +
         `${mode.launchesPerStep ?? "-"} launches/step, ${mode.uploadsPerStep ?? "-"} uploads/step, losses ${mode.losses.map((l) => l.toFixed(4)).join(" ")}`);
       if (mode.profile) console.log(formatProfile(model, mode.mode, mode.profile));
     }

@@ -58,13 +58,17 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   return args;
 }
 
-/** The commit benchmarked: $GIT_COMMIT, else `git rev-parse HEAD` (with "-dirty" when files changed), else null. */
+/**
+ * The commit benchmarked: $GIT_COMMIT, else the commit a GPU-host bundle was built from (esbuild defines
+ * process.env.BUNDLED_GIT_COMMIT), else `git rev-parse HEAD` ("-dirty" when tracked files changed), else null.
+ */
 export function gitCommit(env: NodeJS.ProcessEnv = process.env): string | null {
-  if (env.GIT_COMMIT) return env.GIT_COMMIT;
+  const known = env.GIT_COMMIT ?? process.env.BUNDLED_GIT_COMMIT;
+  if (known) return known;
   try {
-    const head = execSync("git rev-parse HEAD", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-    const dirty = execSync("git status --porcelain --untracked-files=no", { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
-    return dirty === "" ? head : `${head}-dirty`;
+    const run = (cmd: string) => execSync(cmd, { stdio: ["ignore", "pipe", "ignore"] }).toString().trim();
+    const head = run("git rev-parse HEAD");
+    return run("git status --porcelain --untracked-files=no") === "" ? head : `${head}-dirty`;
   } catch {
     return null;
   }
@@ -73,7 +77,7 @@ export function gitCommit(env: NodeJS.ProcessEnv = process.env): string | null {
 const fmt = (n: number | null | undefined, digits = 1) => (n == null ? "-" : n.toFixed(digits));
 
 export function formatTable(results: ModelResult[], backend: string, device: string): string {
-  const header = ["model", "batch", "stock img/s", "project img/s", "speed-up", "launches/step stock->project", "final loss stock/project", "backend", "adapter"];
+  const header = ["model", "batch", "stock img/s", "project img/s", "speed-up", "launches/step stock->project", "host ms/step stock->project", "final loss stock/project", "backend", "adapter"];
   const rows = results.map((r) => {
     const lastLoss = (losses: number[] | undefined) => (losses ? losses[losses.length - 1] : null);
     return [
@@ -83,6 +87,7 @@ export function formatTable(results: ModelResult[], backend: string, device: str
       fmt(r.project?.imagesPerSec),
       r.speedup == null ? "-" : `${r.speedup.toFixed(2)}x`,
       `${fmt(r.stock.launchesPerStep, 0)} -> ${fmt(r.project?.launchesPerStep, 0)}`,
+      `${fmt(r.stock.medianHostMs)} -> ${fmt(r.project?.medianHostMs)}`,
       `${fmt(lastLoss(r.stock.losses), 4)} / ${fmt(lastLoss(r.project?.losses), 4)}`,
       backend,
       device,

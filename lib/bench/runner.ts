@@ -39,6 +39,8 @@ export interface ModeResult {
   mode: KernelMode;
   imagesPerSec: number;
   medianStepMs: number;
+  /** Median host time to issue a step (until the loss is read back); null off WebGPU. */
+  medianHostMs: number | null;
   stepMs: number[];
   losses: number[];
   /** GPU dispatches per timed step (null off WebGPU). */
@@ -160,12 +162,17 @@ async function runMode(
   const counter = countWebGPULaunches();
   const batch = data.x.shape[0];
   const stepMs: number[] = [];
+  const hostMs: number[] = [];
   const losses: number[] = [];
   for (let step = 0; step < options.warmup + options.steps; step++) {
     if (step === options.warmup) counter?.reset();
+    counter?.markStep();
     const start = performance.now();
     losses.push(await trainStep(model, data.x, data.y));
-    if (step >= options.warmup) stepMs.push(performance.now() - start);
+    if (step < options.warmup) continue;
+    stepMs.push(performance.now() - start);
+    const host = counter?.hostMs();
+    if (host != null) hostMs.push(host);
   }
   const launches = counter ? counter.total() / options.steps : null;
   const uploads = counter ? counter.uploads() / options.steps : null;
@@ -178,6 +185,7 @@ async function runMode(
     mode,
     imagesPerSec: (1000 * batch) / medianStepMs,
     medianStepMs,
+    medianHostMs: hostMs.length > 0 ? median(hostMs) : null,
     stepMs,
     losses,
     launchesPerStep: launches,
