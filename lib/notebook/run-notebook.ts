@@ -1,0 +1,158 @@
+/**
+ * Runs every code cell of one notebook in a fresh tslab kernel and saves it with its outputs.
+ */
+import * as path from "path";
+import { KernelClient } from "./jupyter-client";
+import { KernelExit, KernelProcess } from "./kernel-process";
+import { NotebookOutputs } from "./outputs";
+import { CodeCell, isCodeCell, joinLines, readNotebook, writeNotebook } from "./nbformat";
+
+export interface RunOptions {
+  /** Where to save the executed notebook; the notebook itself by default. */
+  outFile?: string;
+  /** A cell running longer than this fails the notebook and its kernel is killed. */
+  cellTimeoutSeconds: number;
+  /** Aborting (e.g. on SIGINT) stops the run like a failing cell. */
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  outFile: string;
+  codeCells: number;
+  seconds: number;
+}
+
+/** A notebook that did not run to the end; `message` says at which cell and why. */
+export class NotebookFailure extends Error {
+  constructor(message: string, readonly outFile: string) {
+    super(message);
+    this.name = "NotebookFailure";
+  }
+}
+
+const KERNEL_START_TIMEOUT_SECONDS = 120;
+const REPORT_LINES = 40;
+
+const KERNELSPEC = { name: "tslab", display_name: "TypeScript (tslab)", language: "typescript" };
+
+export async function runNotebook(file: string, options: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  const outFile = options.outFile ?? file;
+  const notebook = readNotebook(file);
+  const cells = notebook.cells.filter(isCodeCell);
+  // Outputs of an earlier run would hide where this one stopped.
+  for (const cell of cells) {
+    cell.outputs = [];
+    cell.execution_count = null;
+  }
+  const kernel = await KernelProcess.start(path.dirname(path.resolve(file)));
+  let client: KernelClient | undefined;
+  let current: { cell: CodeCell; number: number } | undefined;
+  try {
+    client = new KernelClient(kernel.connection);
+    const info = await guard(client.kernelInfo(), kernel, options.signal, KERNEL_START_TIMEOUT_SECONDS,
+      "the kernel did not answer kernel_info_request");
+    notebook.metadata = { ...notebook.metadata, kernelspec: KERNELSPEC, language_info: info.language_info };
+    const outputs = new NotebookOutputs();
+    for (const [index, cell] of cells.entries()) {
+      current = { cell, number: index + 1 };
+      if (joinLines(cell.source).trim() !== "") await runCell(cell, client, kernel, outputs, options);
+    }
+  } catch (error) {
+    writeNotebook(outFile, notebook);
+    throw new NotebookFailure(failureReport(current, error as Error, kernel.output), outFile);
+  } finally {
+    client?.close();
+    await kernel.stop();
+  }
+  writeNotebook(outFile, notebook);
+  return { outFile, codeCells: cells.length, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Runs one cell, filling in its outputs and execution count; throws what made it fail. */
+async function runCell(
+  cell: CodeCell,
+  client: KernelClient,
+  kernel: KernelProcess,
+  outputs: NotebookOutputs,
+  options: RunOptions,
+): Promise<void> {
+  const seconds = options.cellTimeoutSeconds;
+  const reply = await guard(client.execute(joinLines(cell.source), outputs.collectInto(cell)), kernel,
+    options.signal, seconds,
+    `timed out after ${seconds} s, so the kernel was stopped (allow more with --timeout or NOTEBOOK_CELL_TIMEOUT)`);
+  cell.execution_count = (reply.content.execution_count ?? null) as number | null;
+  if (reply.content.status !== "ok") {
+    throw new Error(cellError(cell) || `the kernel answered status "${String(reply.content.status)}"`);
+  }
+}
+
+/**
+ * `work`, unless the kernel dies, the run is aborted or `timeoutSeconds` pass first.
+ */
+async function guard<T>(
+  work: Promise<T>,
+  kernel: KernelProcess,
+  signal: AbortSignal | undefined,
+  timeoutSeconds: number,
+  timeoutMessage: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const stops = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(timeoutMessage)), timeoutSeconds * 1000);
+    void kernel.exited.then((exit) => reject(new Error(describeExit(exit))));
+    onAbort = () => reject(new Error(`interrupted (${String(signal?.reason ?? "aborted")})`));
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort);
+  });
+  try {
+    return await Promise.race([work, stops]);
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function describeExit(exit: KernelExit): string {
+  if (exit.error) return `the kernel could not be started: ${exit.error.message}`;
+  return `the kernel exited (${exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`})`;
+}
+
+/** What the kernel reported for a failed cell: error outputs, else (tslab) what went to stderr. */
+function cellError(cell: CodeCell): string {
+  const errors = cell.outputs.flatMap((output) => {
+    if (output.output_type === "error") return [`${output.ename}: ${output.evalue}`, ...output.traceback];
+    if (output.output_type === "stream" && output.name === "stderr") return [joinLines(output.text)];
+    return [];
+  });
+  return lastLines(errors.join("\n"), REPORT_LINES);
+}
+
+function failureReport(
+  current: { cell: CodeCell; number: number } | undefined,
+  error: Error,
+  kernelOutput: string,
+): string {
+  const where = current
+    ? `cell ${current.number} (${firstLine(current.cell)})`
+    : "kernel start";
+  const lines = [`failed at ${where}:`, indent(error.message)];
+  if (kernelOutput.trim() !== "") {
+    lines.push("kernel stdout/stderr (last lines):", indent(lastLines(kernelOutput, REPORT_LINES)));
+  }
+  return lines.join("\n");
+}
+
+function firstLine(cell: CodeCell): string {
+  const line = joinLines(cell.source).split("\n").find((text) => text.trim() !== "") ?? "";
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trimEnd().split("\n").slice(-count).join("\n");
+}
+
+function indent(text: string): string {
+  return text.split("\n").map((line) => `  ${line}`).join("\n");
+}

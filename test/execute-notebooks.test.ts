@@ -1,0 +1,181 @@
+import { strict as assert } from "assert";
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { findNbconvert } from "../lib/notebook/html";
+import { CodeCell, joinLines, Notebook, Output } from "../lib/notebook/nbformat";
+import { NotebookOutputs } from "../lib/notebook/outputs";
+import { JupyterMessage, newMessage } from "../lib/notebook/messages";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const FIXTURES = path.join(REPO_ROOT, "test", "fixtures", "notebooks");
+const SCRIPT = path.join(REPO_ROOT, "scripts", "execute-notebooks.ts");
+const CHART_MIMES = ["application/vnd.vegalite.v5+json", "image/svg+xml", "text/plain"];
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the executor as users do, in its own node process. */
+function execute(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+  const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], { cwd: REPO_ROOT, env });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => { stdout += chunk; });
+  child.stderr.on("data", (chunk) => { stderr += chunk; });
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+}
+
+const temporaryDirs: string[] = [];
+after(() => {
+  for (const dir of temporaryDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function temporaryDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "execute-notebooks-test-"));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+/** A copy of a fixture where `./lib` and the packages resolve as in notebooks/. */
+function fixtureCopy(name: string): string {
+  const dir = temporaryDir();
+  fs.symlinkSync(path.join(REPO_ROOT, "lib"), path.join(dir, "lib"));
+  fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"));
+  fs.copyFileSync(path.join(FIXTURES, name), path.join(dir, name));
+  return path.join(dir, name);
+}
+
+function readCodeCells(file: string): CodeCell[] {
+  const notebook = JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
+  return notebook.cells.filter((cell): cell is CodeCell => cell.cell_type === "code");
+}
+
+function streamText(outputs: Output[]): string {
+  return outputs.map((output) => (output.output_type === "stream" ? joinLines(output.text) : "")).join("");
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("execute-notebooks", () => {
+  it("runs every cell in a real tslab kernel and saves the outputs in place", async () => {
+    const file = fixtureCopy("three-cells.ipynb");
+    const run = await execute([file]);
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /ok .*three-cells\.ipynb: 3 code cells in [\d.]+ s/);
+
+    const notebook = JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
+    assert.equal(notebook.metadata.fixture, "kept");
+    assert.deepEqual(notebook.metadata.kernelspec,
+      { name: "tslab", display_name: "TypeScript (tslab)", language: "typescript" });
+    assert.equal((notebook.metadata.language_info as { name: string }).name, "typescript");
+
+    const [log, chart, awaited] = readCodeCells(file);
+    assert.deepEqual([log.execution_count, chart.execution_count, awaited.execution_count], [1, 2, 3]);
+    assert.equal(streamText(log.outputs), "hello from tslab\n");
+    assert.equal(chart.outputs.length, 1);
+    const display = chart.outputs[0];
+    assert.equal(display.output_type, "display_data");
+    if (display.output_type !== "display_data") return;
+    assert.deepEqual(Object.keys(display.data).sort(), [...CHART_MIMES].sort());
+    assert.match(joinLines(display.data["image/svg+xml"] as string[]), /^<svg[\s\S]*mark-line/);
+    assert.equal(streamText(awaited.outputs), "awaited 42\n");
+  });
+
+  it("stops at a failing cell, names it and saves the notebook up to there", async () => {
+    const outDir = temporaryDir();
+    const fixture = path.join(FIXTURES, "second-cell-throws.ipynb");
+    const before = fs.readFileSync(fixture, "utf8");
+    const run = await execute([fixture, "--out", outDir]);
+
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /second-cell-throws\.ipynb failed at cell 2 \(throw new Error/);
+    assert.match(run.stderr, /fixture failure in cell two/);
+    assert.equal(fs.readFileSync(fixture, "utf8"), before, "--out must leave the notebook itself alone");
+
+    const [first, failing, third] = readCodeCells(path.join(outDir, "second-cell-throws.ipynb"));
+    assert.equal(streamText(first.outputs), "first cell ran\n");
+    assert.equal(failing.execution_count, 2);
+    assert.match(streamText(failing.outputs), /Error: fixture failure in cell two/);
+    assert.deepEqual([third.execution_count, third.outputs], [null, []]);
+  });
+
+  it("fails a cell that runs past --timeout and leaves no kernel behind", async () => {
+    const outDir = temporaryDir();
+    const run = await execute([path.join(FIXTURES, "sleeps-too-long.ipynb"), "--out", outDir, "--timeout", "2"]);
+
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /failed at cell 2 .*\n.*timed out after 2 s/);
+    const [first] = readCodeCells(path.join(outDir, "sleeps-too-long.ipynb"));
+    const pid = Number(/kernel pid (\d+)/.exec(streamText(first.outputs))?.[1]);
+    assert.ok(pid > 0, "the first cell printed the kernel's pid");
+    assert.equal(isAlive(pid), false, `kernel ${pid} is still running`);
+  });
+
+  it("rejects a bad --timeout before starting any kernel", async () => {
+    const run = await execute(["--timeout", "soon"]);
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--timeout .* must be a number of seconds/);
+  });
+});
+
+describe("NotebookOutputs", () => {
+  const message = (msgType: string, content: Record<string, unknown>): JupyterMessage =>
+    newMessage(msgType, "test-session", content);
+
+  it("merges stream chunks and honours clear_output(wait) and update_display_data", () => {
+    const cell: CodeCell = { cell_type: "code", source: "", metadata: {}, outputs: [], execution_count: null };
+    const collect = new NotebookOutputs().collectInto(cell);
+    collect(message("stream", { name: "stdout", text: "a" }));
+    collect(message("stream", { name: "stdout", text: "b\n" }));
+    assert.deepEqual(cell.outputs, [{ output_type: "stream", name: "stdout", text: "ab\n" }]);
+
+    collect(message("clear_output", { wait: true }));
+    assert.equal(cell.outputs.length, 1, "wait=true clears only when the next output comes");
+    collect(message("display_data", { data: { "text/plain": "1/2" }, metadata: {}, transient: { display_id: "p" } }));
+    collect(message("update_display_data", { data: { "text/plain": "2/2" }, metadata: {}, transient: { display_id: "p" } }));
+    assert.deepEqual(cell.outputs, [{ output_type: "display_data", data: { "text/plain": "2/2" }, metadata: {} }]);
+  });
+});
+
+describe("execute-notebooks with Jupyter's own tools (jupyter-nbconvert)", function () {
+  before(function () {
+    try {
+      findNbconvert();
+    } catch {
+      console.log("    skipped: jupyter-nbconvert is not on PATH (apt-get install jupyter-nbconvert)");
+      this.skip();
+    }
+  });
+
+  it("--html writes static HTML with the chart's whole SVG", async () => {
+    const outDir = temporaryDir();
+    const htmlDir = path.join(outDir, "html");
+    const run = await execute([path.join(FIXTURES, "three-cells.ipynb"), "--out", outDir, "--html", "--html-dir", htmlDir]);
+    assert.equal(run.status, 0, run.stderr);
+    const html = fs.readFileSync(path.join(htmlDir, "three-cells.html"), "utf8");
+    assert.match(html, /<svg[^>]*class="marks"[\s\S]*mark-line[\s\S]*<\/svg>/);
+  });
+
+  it("the committed kernel spec starts tslab under Jupyter's client", () => {
+    const outDir = temporaryDir();
+    const result = spawnSync(findNbconvert(), [
+      "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab",
+      "--output-dir", outDir, path.join(FIXTURES, "three-cells.ipynb"),
+    ], { env: { ...process.env, JUPYTER_PATH: path.join(REPO_ROOT, "jupyter") }, encoding: "utf8" });
+    assert.equal(result.status, 0, result.stderr);
+    const [log, chart] = readCodeCells(path.join(outDir, "three-cells.ipynb"));
+    assert.equal(streamText(log.outputs), "hello from tslab\n");
+    assert.equal(chart.outputs[0].output_type, "display_data");
+  });
+});
