@@ -64,7 +64,7 @@ async function checkAgainstCpu(kernel: string, inputs: Inputs, attrs: object, po
   assert.equal(tf.memory().numTensors, before.tensors, "tensors leaked");
   assert.equal(backend.numDataIds(), before.dataIds, "backend buffers leaked");
   const err = relativeError(out.values, ref.values);
-  assert.ok(err < TOLERANCE, `relative error ${err} (NaN: an output element was never written)`);
+  assert.ok(err < TOLERANCE, `relative error ${err} (NaN would mean an output element was never written)`);
   return err;
 }
 
@@ -85,6 +85,7 @@ const CONV_CASES: ConvCase[] = [
   { x: [4, 16, 16, 3], filter: [3, 3], outChannels: 16, strides: [1, 1], pad: "valid" }, // refcnn conv1, split K
   { x: [2, 6, 6, 16], filter: [3, 3], outChannels: 70, strides: [1, 1], pad: "same" }, // M, N > one tile
   { x: [2, 9, 9, 5], filter: [2, 2], outChannels: 9, strides: [2, 2], pad: "same" }, // even filter, odd image
+  { x: [3, 7, 9, 12], filter: [3, 3], outChannels: 12, strides: [2, 2], pad: "same" }, // Cout % 4 == 0, strided
 ];
 
 function describeConv(c: ConvCase): string {
@@ -128,6 +129,19 @@ describe("project WebGPU kernels vs the cpu backend", function () {
       assert.ok(planGemm(27, 16, 512 * 30 * 30).splits >= 256, "refcnn conv1 at batch 512 gets hundreds of splits");
       assert.equal(planGemm(27, 5, 25).splits, 1);
     });
+  });
+
+  describe("Conv2DBackpropInput (implicit GEMM)", function () {
+    for (const [i, c] of CONV_CASES.entries()) {
+      it(describeConv(c), async function () {
+        const info = convInfo(c);
+        const filterShape = [...c.filter, c.x[3], c.outChannels];
+        const dyShape = [c.x[0], info.outHeight, info.outWidth, c.outChannels];
+        const inputs = { dy: randomInput(dyShape, 500 + i), filter: randomInput(filterShape, 600 + i) };
+        const attrs = { strides: c.strides, pad: c.pad, dataFormat: "NHWC", inputShape: c.x };
+        await checkAgainstCpu(tf.Conv2DBackpropInput, inputs, attrs, []);
+      });
+    }
   });
 
   describe("Adam (one fused dispatch per variable)", function () {

@@ -6,12 +6,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { fusedAdamOverride } from "./adam";
 import { fusedBatchNormOverride } from "./batch-norm";
 import { makeConv2DBackpropFilter } from "./conv2d-backprop-filter";
+import { makeConv2DBackpropInput } from "./conv2d-backprop-input";
 import { KernelOverride, kernelOverride } from "./override";
 
 export type { KernelOverride } from "./override";
 
 const OVERRIDES: KernelOverride[] = [
   kernelOverride(tf.Conv2DBackpropFilter, makeConv2DBackpropFilter),
+  kernelOverride(tf.Conv2DBackpropInput, makeConv2DBackpropInput),
   fusedAdamOverride(),
   fusedBatchNormOverride(),
 ];
