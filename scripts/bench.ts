@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
-import { formatProfile, formatTable, gitCommit, parseBenchArgs } from "../lib/bench/report";
+import { formatAblations, formatProfile, formatTable, gitCommit, parseBenchArgs } from "../lib/bench/report";
 import { benchmarkModel, ModelResult } from "../lib/bench/runner";
 
 async function main(): Promise<void> {
@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   for (const model of args.models) {
     const batch = args.batch[model];
     console.log(`\n${model}: batch ${batch}, ${args.warmup} warm-up + ${args.steps} timed steps ...`);
-    const result = await benchmarkModel(model, batch, { steps: args.steps, warmup: args.warmup, seed: args.seed, profile: args.profile });
-    for (const mode of [result.stock, result.project]) {
+    const options = { steps: args.steps, warmup: args.warmup, seed: args.seed, profile: args.profile, ablate: args.ablate };
+    const result = await benchmarkModel(model, batch, options);
+    for (const mode of [result.stock, result.project, ...result.ablations]) {
       if (!mode) continue;
       console.log(`  ${mode.mode}: ${mode.imagesPerSec.toFixed(1)} img/s (median step ${mode.medianStepMs.toFixed(1)} ms, ` +
         `host ${mode.medianHostMs?.toFixed(1) ?? "-"} ms), ` +
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     results.push(result);
   }
   console.log(`\n${formatTable(results, info.tfBackend, info.device)}`);
+  if (args.ablate) console.log(`\nLeave-one-out (project kernels minus one):\n${formatAblations(results)}`);
   if (args.json) {
     const record = {
       date: new Date().toISOString(),

@@ -10,6 +10,7 @@ export interface BenchArgs {
   batch: Record<BenchModelName, number>;
   seed: number;
   profile: boolean;
+  ablate: boolean;
   json: string | null;
 }
 
@@ -20,11 +21,14 @@ export const DEFAULT_ARGS: BenchArgs = {
   batch: { refcnn: 512, resnet: 256 },
   seed: 1234,
   profile: false,
+  ablate: false,
   json: null,
 };
 
 export const USAGE = `usage: npm run bench -- [--models refcnn,resnet] [--steps N] [--warmup W]
-  [--batch-refcnn 512] [--batch-resnet 256] [--seed S] [--profile] [--json out.json]`;
+  [--batch-refcnn 512] [--batch-resnet 256] [--seed S] [--profile] [--ablate] [--json out.json]
+  --profile: tf.profile one extra step per mode (top GPU programs, launches)
+  --ablate:  also time the project kernels with each one left out in turn`;
 
 function positiveInt(flag: string, raw: string | undefined, allowZero = false): number {
   const n = Number(raw);
@@ -51,6 +55,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       case "--batch-resnet": args.batch.resnet = positiveInt(flag, value()); break;
       case "--seed": args.seed = positiveInt(flag, value(), true); break;
       case "--profile": args.profile = true; break;
+      case "--ablate": args.ablate = true; break;
       case "--json": args.json = value() ?? null; break;
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }
@@ -96,6 +101,20 @@ export function formatTable(results: ModelResult[], backend: string, device: str
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(" | ");
   return [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+}
+
+/** One line per leave-one-out run: what each project kernel is worth on its own. */
+export function formatAblations(results: ModelResult[]): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    if (!r.project) continue;
+    for (const a of r.ablations) {
+      const loss = (1 - a.imagesPerSec / r.project.imagesPerSec) * 100;
+      lines.push(`${r.model} b${r.batch}: ${a.mode}: ${fmt(a.imagesPerSec)} img/s (${loss >= 0 ? "-" : "+"}${fmt(Math.abs(loss))}% vs all project kernels), ` +
+        `${fmt(a.launchesPerStep, 0)} launches/step, host ${fmt(a.medianHostMs)} ms`);
+    }
+  }
+  return lines.join("\n");
 }
 
 export function formatProfile(model: string, mode: string, p: StepProfile, top = 12): string {

@@ -5,11 +5,12 @@
 // reading the loss back (trainOnBatch awaits loss.data()), and the figure is the median over the timed steps.
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { setFastWebGPUKernels } from "../kernels/webgpu";
+import { FAST_KERNEL_NAMES, setFastWebGPUKernels } from "../kernels/webgpu";
 import { countWebGPULaunches } from "./launches";
 import { BenchModelName, buildBenchModel, compileForBench, IMAGE_SHAPE, NUM_CLASSES } from "./models";
 
-export type KernelMode = "stock" | "project";
+/** "stock", "project", or "project without <kernel>" (leave-one-out ablation). */
+export type KernelMode = string;
 
 export interface BenchOptions {
   steps: number;
@@ -17,6 +18,8 @@ export interface BenchOptions {
   seed: number;
   /** Also run tf.profile on one extra step per mode. */
   profile: boolean;
+  /** Also time the project kernels with each one left out in turn. */
+  ablate: boolean;
 }
 
 export interface KernelTime {
@@ -58,6 +61,8 @@ export interface ModelResult {
   /** Null when the backend is not WebGPU (there are no project kernels to compare). */
   project: ModeResult | null;
   speedup: number | null;
+  /** With --ablate: the project kernels minus one each ("project without Conv2DBackpropInput", ...). */
+  ablations: ModeResult[];
   /** |final loss project - stock| / |stock|: the two modes train the same model on the same data. */
   lossRelDiff: number | null;
 }
@@ -155,9 +160,10 @@ async function runMode(
   data: { x: tf.Tensor; y: tf.Tensor },
   mode: KernelMode,
   options: BenchOptions,
+  except: string[] = [],
 ): Promise<ModeResult> {
   const onWebGPU = tf.getBackend() === "webgpu";
-  if (onWebGPU) setFastWebGPUKernels(mode === "project");
+  if (onWebGPU) setFastWebGPUKernels(mode !== "stock", except);
   resetModel(model, weights);
   const counter = countWebGPULaunches();
   const batch = data.x.shape[0];
@@ -203,7 +209,12 @@ export async function benchmarkModel(name: BenchModelName, batch: number, option
   const data = randomBatch(batch, options.seed);
   try {
     const stock = await runMode(model, weights, data, "stock", options);
-    const project = tf.getBackend() === "webgpu" ? await runMode(model, weights, data, "project", options) : null;
+    const onWebGPU = tf.getBackend() === "webgpu";
+    const project = onWebGPU ? await runMode(model, weights, data, "project", options) : null;
+    const ablations: ModeResult[] = [];
+    for (const name of onWebGPU && options.ablate ? FAST_KERNEL_NAMES : []) {
+      ablations.push(await runMode(model, weights, data, `project without ${name}`, options, [name]));
+    }
     const last = (r: ModeResult) => r.losses[r.losses.length - 1];
     return {
       model: name,
@@ -211,6 +222,7 @@ export async function benchmarkModel(name: BenchModelName, batch: number, option
       stock,
       project,
       speedup: project ? project.imagesPerSec / stock.imagesPerSec : null,
+      ablations,
       lossRelDiff: project ? Math.abs(last(project) - last(stock)) / Math.abs(last(stock)) : null,
     };
   } finally {

@@ -18,18 +18,31 @@ const OVERRIDES: KernelOverride[] = [
   fusedBatchNormOverride(),
 ];
 
-let enabled = false;
+/** Every project kernel's name, in registration order. */
+export const FAST_KERNEL_NAMES: readonly string[] = OVERRIDES.map((o) => o.name);
 
-/** Switches every project kernel on or off (idempotent); returns the names now active. */
-export function setFastWebGPUKernels(on: boolean): string[] {
-  for (const o of OVERRIDES) (on ? o.enable() : o.disable());
-  enabled = on;
+const active = new Set<string>();
+
+/**
+ * Switches the project kernels on (all but `except`, for leave-one-out measurements) or off; idempotent.
+ * Returns the names now active.
+ */
+export function setFastWebGPUKernels(on: boolean, except: readonly string[] = []): string[] {
+  for (const o of OVERRIDES) {
+    if (on && !except.includes(o.name)) {
+      o.enable();
+      active.add(o.name);
+    } else {
+      o.disable();
+      active.delete(o.name);
+    }
+  }
   return fastWebGPUKernels();
 }
 
 /** Names of the project kernels currently registered over the stock ones. */
 export function fastWebGPUKernels(): string[] {
-  return enabled ? OVERRIDES.map((o) => o.name) : [];
+  return FAST_KERNEL_NAMES.filter((name) => active.has(name));
 }
 
 /** Registers every project kernel for the "webgpu" backend and returns their names. */
