@@ -1,0 +1,61 @@
+// The bench's option parsing, statistics and report (the timing itself runs in `npm run bench`).
+import { strict as assert } from "assert";
+import { DEFAULT_ARGS, formatTable, parseBenchArgs } from "../lib/bench/report";
+import { median, ModeResult, ModelResult, seededRandom } from "../lib/bench/runner";
+
+function mode(name: string, imagesPerSec: number): ModeResult {
+  return {
+    mode: name, imagesPerSec, medianStepMs: 1, medianHostMs: 0.5, stepMs: [1], losses: [4.6, 4.5],
+    launchesPerStep: 100, launchesByProgram: {}, uploadsPerStep: 3, profile: null,
+  };
+}
+
+describe("bench options and report", function () {
+  it("defaults to both models at the issue's batch sizes", function () {
+    assert.deepEqual(parseBenchArgs([]), DEFAULT_ARGS);
+    assert.deepEqual(DEFAULT_ARGS.batch, { refcnn: 512, resnet: 256 });
+  });
+
+  it("parses every option", function () {
+    const args = parseBenchArgs(["--models", "resnet", "--steps", "4", "--warmup", "0", "--batch-resnet", "32",
+      "--seed", "7", "--profile", "--ablate", "--json", "out.json"]);
+    assert.deepEqual(args.models, ["resnet"]);
+    assert.equal(args.steps, 4);
+    assert.equal(args.warmup, 0);
+    assert.equal(args.batch.resnet, 32);
+    assert.equal(args.batch.refcnn, 512);
+    assert.equal(args.seed, 7);
+    assert.ok(args.profile && args.ablate);
+    assert.equal(args.json, "out.json");
+  });
+
+  it("rejects unknown models, options and bad numbers", function () {
+    assert.throws(() => parseBenchArgs(["--models", "vgg"]), /unknown vgg/);
+    assert.throws(() => parseBenchArgs(["--fast"]), /unknown option --fast/);
+    assert.throws(() => parseBenchArgs(["--steps", "0"]), /positive integer/);
+    assert.throws(() => parseBenchArgs(["--batch-refcnn", "1.5"]), /positive integer/);
+  });
+
+  it("takes the median of odd and even counts", function () {
+    assert.equal(median([5, 1, 3]), 3);
+    assert.equal(median([4, 1, 3, 2]), 2.5);
+  });
+
+  it("draws the same random numbers for the same seed", function () {
+    const a = seededRandom(42);
+    const b = seededRandom(42);
+    const draws = Array.from({ length: 5 }, () => a());
+    assert.deepEqual(draws, Array.from({ length: 5 }, () => b()));
+    assert.ok(draws.every((x) => x >= 0 && x < 1));
+  });
+
+  it("prints one row per model with the speed-up", function () {
+    const result: ModelResult = {
+      model: "refcnn", batch: 512, stock: mode("stock", 1000), project: mode("project", 12000), speedup: 12,
+      ablations: [], lossRelDiff: 0,
+    };
+    const table = formatTable([result], "webgpu", "NVIDIA H200").split("\n");
+    assert.equal(table.length, 3);
+    assert.match(table[2], /^refcnn \| 512 .*1000\.0 .*12000\.0 .*12\.00x .*100 -> 100 .*NVIDIA H200/);
+  });
+});
