@@ -3,7 +3,7 @@
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
-import { formatAblations, formatProfile, formatTable, gitCommit, parseBenchArgs } from "../lib/bench/report";
+import { formatAblations, formatProfile, formatTable, gitCommit, lossCheck, parseBenchArgs } from "../lib/bench/report";
 import { benchmarkModel, ModelResult } from "../lib/bench/runner";
 
 async function main(): Promise<void> {
@@ -25,6 +25,9 @@ async function main(): Promise<void> {
     results.push(result);
   }
   console.log(`\n${formatTable(results, info.tfBackend, info.device)}`);
+  const losses = lossCheck(results);
+  if (losses.text) console.log(`\nSame-loss check (same weights, data and steps):\n${losses.text}`);
+  if (!losses.ok) process.exitCode = 2;
   if (args.ablate) console.log(`\nLeave-one-out (project kernels minus one):\n${formatAblations(results)}`);
   if (args.json) {
     const record = {
@@ -43,7 +46,7 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  () => process.exit(process.exitCode ?? 0),
   (e) => {
     console.error(e instanceof Error ? e.stack ?? e.message : e);
     process.exit(1);

@@ -1,6 +1,6 @@
 // The bench's option parsing, statistics and report (the timing itself runs in `npm run bench`).
 import { strict as assert } from "assert";
-import { DEFAULT_ARGS, formatTable, parseBenchArgs } from "../lib/bench/report";
+import { DEFAULT_ARGS, formatTable, lossCheck, parseBenchArgs } from "../lib/bench/report";
 import { median, ModeResult, ModelResult, seededRandom } from "../lib/bench/runner";
 
 function mode(name: string, imagesPerSec: number): ModeResult {
@@ -57,5 +57,16 @@ describe("bench options and report", function () {
     const table = formatTable([result], "webgpu", "NVIDIA H200").split("\n");
     assert.equal(table.length, 3);
     assert.match(table[2], /^refcnn \| 512 .*1000\.0 .*12000\.0 .*12\.00x .*100 -> 100 .*NVIDIA H200/);
+  });
+
+  it("flags final losses that drifted apart", function () {
+    const result = (gap: number): ModelResult => ({
+      model: "resnet", batch: 256, stock: mode("stock", 300), project: mode("project", 3000), speedup: 10,
+      ablations: [], lossRelDiff: gap,
+    });
+    assert.ok(lossCheck([result(1e-6)]).ok);
+    const bad = lossCheck([result(0.05)]);
+    assert.ok(!bad.ok);
+    assert.match(bad.text, /MISMATCH/);
   });
 });
