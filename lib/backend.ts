@@ -5,7 +5,7 @@
 // in that order). The same code runs in tslab notebooks, tsx scripts and mocha: it only uses require() and
 // process.env, which all three provide.
 import * as tf from "@tensorflow/tfjs-core";
-import { registerFastWebGPUKernels } from "./kernels/webgpu";
+import { registerFastWebGPUKernels } from "./kernels/webgpu/index";
 
 export type BackendChoice = "node-gpu" | "node" | "webgpu" | "cpu";
 export const BACKEND_ORDER: readonly BackendChoice[] = ["node-gpu", "node", "webgpu", "cpu"];
@@ -44,7 +44,11 @@ export function backendOrder(env: NodeJS.ProcessEnv = process.env): BackendChoic
   return names as BackendChoice[];
 }
 
-type Attempt = { ok: true; device: string } | { ok: false; reason: string };
+/** A started backend names its device; a skipped one says why (one shape: tslab compiles without strict, where unions do not narrow). */
+interface Attempt {
+  device?: string;
+  skipped?: string;
+}
 
 function errorText(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
@@ -56,18 +60,18 @@ async function tryNode(pkg: string, wantGpu: boolean): Promise<Attempt> {
   try {
     require.resolve(pkg);
   } catch {
-    return { ok: false, reason: `${pkg} is not installed (optional dependency; needs network at install time)` };
+    return { skipped: `${pkg} is not installed (optional dependency; needs network at install time)` };
   }
   try {
     require(pkg);
-    if (!(await tf.setBackend("tensorflow"))) return { ok: false, reason: `${pkg} loaded but its backend did not start` };
+    if (!(await tf.setBackend("tensorflow"))) return { skipped: `${pkg} loaded but its backend did not start` };
     const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
     if (wantGpu && backend.isUsingGpuDevice === false) {
-      return { ok: false, reason: `${pkg} loaded but TensorFlow sees no CUDA GPU` };
+      return { skipped: `${pkg} loaded but TensorFlow sees no CUDA GPU` };
     }
-    return { ok: true, device: wantGpu ? "CUDA GPU (libtensorflow)" : "CPU (libtensorflow)" };
+    return { device: wantGpu ? "CUDA GPU (libtensorflow)" : "CPU (libtensorflow)" };
   } catch (e) {
-    return { ok: false, reason: `${pkg} failed to load: ${errorText(e)}` };
+    return { skipped: `${pkg} failed to load: ${errorText(e)}` };
   }
 }
 
@@ -103,29 +107,28 @@ async function tryWebGPU(env: NodeJS.ProcessEnv): Promise<Attempt> {
     }
     adapter = await g.navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
   } catch (e) {
-    return { ok: false, reason: `Dawn (npm webgpu) failed to start: ${errorText(e)}` };
+    return { skipped: `Dawn (npm webgpu) failed to start: ${errorText(e)}` };
   }
   if (!adapter) {
     return {
-      ok: false,
-      reason:
+      skipped:
         "no WebGPU adapter: Dawn found no Vulkan driver (install one; on CPU machines Mesa 25 lavapipe: " +
         "apt-get install -t bookworm-backports mesa-vulkan-drivers)",
     };
   }
   try {
     require("@tensorflow/tfjs-backend-webgpu");
-    if (!(await tf.setBackend("webgpu"))) return { ok: false, reason: "tfjs-backend-webgpu did not start" };
-    return { ok: true, device: adapterName(adapter.info) };
+    if (!(await tf.setBackend("webgpu"))) return { skipped: "tfjs-backend-webgpu did not start" };
+    return { device: adapterName(adapter.info) };
   } catch (e) {
-    return { ok: false, reason: `tfjs-backend-webgpu failed: ${errorText(e)}` };
+    return { skipped: `tfjs-backend-webgpu failed: ${errorText(e)}` };
   }
 }
 
 async function tryCpu(): Promise<Attempt> {
   require("@tensorflow/tfjs-backend-cpu");
-  if (!(await tf.setBackend("cpu"))) return { ok: false, reason: "the cpu backend did not start" };
-  return { ok: true, device: "CPU (pure JavaScript; far too slow for anything but tiny runs)" };
+  if (!(await tf.setBackend("cpu"))) return { skipped: "the cpu backend did not start" };
+  return { device: "CPU (pure JavaScript; far too slow for anything but tiny runs)" };
 }
 
 async function attempt(choice: BackendChoice, env: NodeJS.ProcessEnv): Promise<Attempt> {
@@ -163,11 +166,12 @@ async function selectBackend(env: NodeJS.ProcessEnv): Promise<BackendInfo> {
   const log: string[] = [];
   for (const choice of order) {
     const result = await attempt(choice, env);
-    if (!result.ok) {
-      log.push(`${choice}: skipped, ${result.reason}`);
+    if (result.device === undefined) {
+      log.push(`${choice}: skipped, ${result.skipped}`);
       continue;
     }
-    log.push(`${choice}: chosen (${result.device})`);
+    const device = result.device;
+    log.push(`${choice}: chosen (${device})`);
     const fastKernels = choice === "webgpu" && env[FAST_KERNELS_ENV] !== "0" ? registerFastWebGPUKernels() : [];
     if (choice === "webgpu") {
       log.push(
@@ -176,7 +180,7 @@ async function selectBackend(env: NodeJS.ProcessEnv): Promise<BackendInfo> {
           : `webgpu: stock tfjs kernels only`,
       );
     }
-    return { choice, tfBackend: tf.getBackend(), device: result.device, fastKernels, log };
+    return { choice, tfBackend: tf.getBackend(), device, fastKernels, log };
   }
   throw new Error(
     `No TensorFlow.js backend could start (tried ${order.join(", ")}):\n  ${log.join("\n  ")}\n` +

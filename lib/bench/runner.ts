@@ -5,7 +5,7 @@
 // reading the loss back (trainOnBatch awaits loss.data()), and the figure is the median over the timed steps.
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { FAST_KERNEL_NAMES, setFastWebGPUKernels } from "../kernels/webgpu";
+import { FAST_KERNEL_NAMES, setFastWebGPUKernels } from "../kernels/webgpu/index";
 import { countWebGPULaunches } from "./launches";
 import { BenchModelName, buildBenchModel, compileForBench, IMAGE_SHAPE, NUM_CLASSES } from "./models";
 

@@ -3,9 +3,10 @@
 // is; this loop owns the rest: epochs, the learning-rate schedule, the optimizer, per-epoch evaluation and
 // history, progress, a checkpoint after every epoch with resume, the stop on a NaN loss, and tensor hygiene.
 import * as tf from "@tensorflow/tfjs-core";
+import { util } from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import * as fs from "node:fs";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { OptimizerConfig, SgdNesterov } from "./optimizer";
 import { Progress, consoleProgress } from "./progress";
 import { Rng } from "./rng";
@@ -106,9 +107,24 @@ function uniqueVariables(models: tfl.LayersModel[], trainable: boolean): tfl.Lay
 function checkpointTensors(weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: SgdNesterov) {
   const state = optimizer.state(trainables);
   return [
-    ...weights.map((w, i) => ({ name: `w${i}:${w.originalName}`, tensor: w.read() })),
+    ...weights.map((w, i) => ({ name: `weight${i}`, tensor: w.read() })),
     ...trainables.map((_, i) => ({ name: `velocity${i}`, tensor: state[i] })),
   ];
+}
+
+/** Writes a checkpoint's weights into `weights` (by position: auto-generated layer names differ between builds). */
+function writeWeights(checkpoint: LoadedCheckpoint<CheckpointState>, weights: tfl.LayerVariable[], dir: string): void {
+  weights.forEach((w, i) => {
+    const t = checkpoint.tensor(`weight${i}`);
+    try {
+      if (!util.arraysEqual(t.shape, w.shape as number[])) {
+        throw new Error(`checkpoint ${dir} holds a ${JSON.stringify(t.shape)} tensor where ${w.originalName} is ${JSON.stringify(w.shape)}: it belongs to another architecture; delete it or force a fresh run`);
+      }
+      w.write(t);
+    } finally {
+      t.dispose();
+    }
+  });
 }
 
 function restore(dir: string, configHash: string, weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: SgdNesterov): CheckpointState | null {
@@ -120,11 +136,7 @@ function restore(dir: string, configHash: string, weights: tfl.LayerVariable[], 
         `${configHash}); delete that folder or force a fresh run`,
     );
   }
-  weights.forEach((w, i) => {
-    const t = checkpoint.tensor(`w${i}:${w.originalName}`);
-    w.write(t);
-    t.dispose();
-  });
+  writeWeights(checkpoint, weights, dir);
   const velocities = trainables.map((_, i) => checkpoint.tensor(`velocity${i}`));
   optimizer.setState(trainables, velocities);
   tf.dispose(velocities);
@@ -239,11 +251,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
 export function restoreWeights(models: tfl.LayersModel[], dir: string): void {
   const checkpoint = loadCheckpoint<CheckpointState>(dir);
   if (!checkpoint) throw new Error(`no checkpoint in ${dir}: run the experiment that writes it first`);
-  uniqueVariables(models, false).forEach((w, i) => {
-    const t = checkpoint.tensor(`w${i}:${w.originalName}`);
-    w.write(t);
-    t.dispose();
-  });
+  writeWeights(checkpoint, uniqueVariables(models, false), dir);
 }
 
 /** Deletes a run's checkpoint (for a forced fresh run). */
