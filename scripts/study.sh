@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: system packages (when root), npm ci, every experiment of the study (a result
+# already committed for the same configuration is reused, anything missing is trained), then every notebook
+# executed in place and exported to static HTML under artifacts/html/.
+#   bash scripts/study.sh            # PROFILE=full by default; PROFILE=smoke for a quick CPU run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" = 0 ]; then bash scripts/install-system-deps.sh; else echo "not root: skipping Debian packages (see README)" >&2; fi
+npm ci --no-audit --no-fund
+export PROFILE="${PROFILE:-full}"
+npm run experiments -- all --profile "$PROFILE"
+if [ "$PROFILE" = full ]; then
+  npm run notebooks -- --html
+else
+  npm run notebooks -- --out "artifacts/notebooks-$PROFILE" --html --html-dir "artifacts/html-$PROFILE"
+fi
