@@ -52,7 +52,7 @@ describe("bench options and report", function () {
   it("prints one row per model with the speed-up", function () {
     const result: ModelResult = {
       model: "refcnn", batch: 512, stock: mode("stock", 1000), project: mode("project", 12000), speedup: 12,
-      ablations: [], lossRelDiff: 0,
+      ablations: [], lossGap: 0,
     };
     const table = formatTable([result], "webgpu", "NVIDIA H200").split("\n");
     assert.equal(table.length, 3);
@@ -62,7 +62,7 @@ describe("bench options and report", function () {
   it("flags final losses that drifted apart", function () {
     const result = (gap: number): ModelResult => ({
       model: "resnet", batch: 256, stock: mode("stock", 300), project: mode("project", 3000), speedup: 10,
-      ablations: [], lossRelDiff: gap,
+      ablations: [], lossGap: gap,
     });
     assert.ok(lossCheck([result(1e-6)]).ok);
     const bad = lossCheck([result(0.05)]);

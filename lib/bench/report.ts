@@ -103,17 +103,17 @@ export function formatTable(results: ModelResult[], backend: string, device: str
   return [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
 }
 
-/** Largest relative gap between the stock and project runs' final losses that still counts as "the same loss". */
+/** Largest gap (ModelResult.lossGap) between the stock and project runs' final losses that is "the same loss". */
 export const SAME_LOSS_TOLERANCE = 1e-3;
 
 /** The same-loss check, one line per model; `ok` is false when any model's losses drifted apart. */
 export function lossCheck(results: ModelResult[]): { ok: boolean; text: string } {
   const lines = results
-    .filter((r) => r.lossRelDiff != null)
+    .filter((r) => r.lossGap != null)
     .map((r) => `${r.model}: final loss stock ${fmt(r.stock.losses[r.stock.losses.length - 1], 5)}, project ` +
-      `${fmt(r.project?.losses[r.project.losses.length - 1], 5)}, relative gap ${r.lossRelDiff!.toExponential(1)} ` +
-      `(${r.lossRelDiff! <= SAME_LOSS_TOLERANCE ? "same loss" : `MISMATCH: over ${SAME_LOSS_TOLERANCE}`})`);
-  return { ok: results.every((r) => r.lossRelDiff == null || r.lossRelDiff <= SAME_LOSS_TOLERANCE), text: lines.join("\n") };
+      `${fmt(r.project?.losses[r.project.losses.length - 1], 5)}, gap ${r.lossGap!.toExponential(1)} ` +
+      `(${r.lossGap! <= SAME_LOSS_TOLERANCE ? "same loss" : `MISMATCH: over ${SAME_LOSS_TOLERANCE}`})`);
+  return { ok: results.every((r) => r.lossGap == null || r.lossGap <= SAME_LOSS_TOLERANCE), text: lines.join("\n") };
 }
 
 /** One line per leave-one-out run: what each project kernel is worth on its own. */
