@@ -12,7 +12,8 @@ import { countWebGPULaunches } from "../lib/bench/launches";
 import { randomBatch, seededRandom } from "../lib/bench/runner";
 import { planRowSplit } from "../lib/kernels/webgpu/batch-norm";
 import { planGemm } from "../lib/kernels/webgpu/conv2d-backprop-filter";
-import { setFastWebGPUKernels } from "../lib/kernels/webgpu";
+import { setFastWebGPUKernels } from "../lib/kernels/webgpu/index";
+import { SgdNesterov } from "../lib/training/optimizer";
 
 const TOLERANCE = 1e-4;
 
@@ -173,6 +174,43 @@ describe("project WebGPU kernels vs the cpu backend", function () {
       const ref = await adamSteps("cpu");
       const out = await adamSteps("webgpu");
       assert.equal(out.length, 3 * SHAPES.length);
+      out.forEach((values, i) => {
+        const err = relativeError(values, ref[i]);
+        assert.ok(err < TOLERANCE, `tensor ${i}: relative error ${err}`);
+      });
+    });
+  });
+
+  describe("SGD-Nesterov (one fused dispatch per variable)", function () {
+    const SHAPES = [[3, 3, 3, 5], [7], [1], [17, 3]];
+    let run = 0;
+
+    /** Three steps of the project optimizer on fresh variables; returns values and velocities, checks for leaks. */
+    async function sgdSteps(backend: "cpu" | "webgpu"): Promise<Float32Array[]> {
+      await tf.setBackend(backend);
+      if (backend === "webgpu") await poisonBuffers(SHAPES.map((s) => tf.util.sizeFromShape(s)));
+      const before = tf.memory().numTensors;
+      const vars = SHAPES.map((s, i) => tf.tidy(() => tf.variable(tf.tensor(randomInput(s, 400 + i).values, s), true, `sgd-test-${run++}`)));
+      const opt = new SgdNesterov({ momentum: 0.9, weightDecay: 0.01 });
+      for (let step = 0; step < 3; step++) {
+        const grads = Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(randomInput(v.shape, 500 + 10 * step + i).values, v.shape)]));
+        opt.apply(vars, grads, 0.1 * (step + 1));
+        tf.dispose(Object.values(grads));
+      }
+      const values = await Promise.all([...vars, ...opt.state(vars)].map(async (t) => (await t.data()) as Float32Array));
+      opt.dispose();
+      tf.dispose(vars);
+      assert.equal(tf.memory().numTensors, before, "tensors leaked");
+      return values;
+    }
+
+    it("matches the tf-op update on the cpu backend (values and velocities, decay on kernels only)", async function () {
+      const ref = await sgdSteps("cpu");
+      const launches = countWebGPULaunches();
+      launches?.reset();
+      const out = await sgdSteps("webgpu");
+      if (launches) assert.ok(launches.byProgram().has("FusedSgdNesterovProgram"), "the fused update did not run");
+      assert.equal(out.length, 2 * SHAPES.length);
       out.forEach((values, i) => {
         const err = relativeError(values, ref[i]);
         assert.ok(err < TOLERANCE, `tensor ${i}: relative error ${err}`);

@@ -128,6 +128,8 @@ export function withOutputLayer(classifier: tfl.LayersModel, output: tfl.layers.
 export interface LayerRow {
   name: string;
   type: string;
+  /** Output shape with the batch dimension as null. */
+  shape: (number | null)[];
   outputShape: string;
   params: number;
   config: Record<string, unknown>;
@@ -141,6 +143,7 @@ export function describeLayers(model: tfl.LayersModel): LayerRow[] {
     return {
       name: layer.name,
       type: layer.getClassName(),
+      shape,
       outputShape: JSON.stringify(shape.map((d) => (d === null ? "N" : d))).replace(/"/g, ""),
       params: layer.countParams(),
       config: Object.fromEntries(keep.filter((k) => cfg[k] !== undefined).map((k) => [k, cfg[k]])),

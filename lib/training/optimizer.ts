@@ -17,20 +17,25 @@ export class SgdNesterov {
 
   /** Applies one update to each variable that has a gradient; disposes nothing it did not create. */
   apply(variables: tf.Variable[], grads: tf.NamedTensorMap, learningRate: number): void {
-    const { momentum, weightDecay } = this.config;
     for (const variable of variables) {
       const grad = grads[variable.name];
       if (!grad) continue;
-      const velocity = this.slot(variable);
-      tf.tidy(() => {
-        // Decay only weight matrices and kernels (rank > 1): decaying BatchNorm scales hurts (DAWNBench).
-        const g = variable.rank > 1 && weightDecay > 0 ? tf.add(grad, tf.mul(variable, weightDecay)) : grad;
-        const v = tf.add(tf.mul(velocity, momentum), g);
-        const step = tf.add(g, tf.mul(v, momentum));
-        velocity.assign(v);
-        variable.assign(tf.sub(variable, tf.mul(step, learningRate)));
-      });
+      // Decay only weight matrices and kernels (rank > 1): decaying BatchNorm scales hurts (DAWNBench).
+      const decay = variable.rank > 1 ? this.config.weightDecay : 0;
+      tf.tidy(() => this.update(variable, grad, this.slot(variable), learningRate, decay));
     }
+  }
+
+  /**
+   * One variable's step: g' = g + decay * w; v = momentum * v + g'; w -= lr * (g' + momentum * v).
+   * Written with tf ops (about 8 kernels); lib/kernels/webgpu/sgd.ts replaces it with one dispatch on WebGPU.
+   */
+  update(variable: tf.Variable, grad: tf.Tensor, velocity: tf.Variable, learningRate: number, decay: number): void {
+    const { momentum } = this.config;
+    const g = decay > 0 ? tf.add(grad, tf.mul(variable, decay)) : grad;
+    const v = tf.add(tf.mul(velocity, momentum), g);
+    velocity.assign(v);
+    variable.assign(tf.sub(variable, tf.mul(tf.add(g, tf.mul(v, momentum)), learningRate)));
   }
 
   private slot(variable: tf.Variable): tf.Variable {

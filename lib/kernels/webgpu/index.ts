@@ -8,6 +8,7 @@ import { fusedBatchNormOverride } from "./batch-norm";
 import { makeConv2DBackpropFilter } from "./conv2d-backprop-filter";
 import { makeConv2DBackpropInput } from "./conv2d-backprop-input";
 import { KernelOverride, kernelOverride } from "./override";
+import { fusedSgdOverride } from "./sgd";
 
 export type { KernelOverride } from "./override";
 
@@ -21,6 +22,7 @@ const OVERRIDES: KernelOverride[] = [
   fusedAdamOverride(),
   // BatchNorm in training: ~55 launches per layer -> 6 (resnet 758 -> 242 launches/step).
   fusedBatchNormOverride(),
+  fusedSgdOverride(),
 ];
 
 /** Every project kernel's name, in registration order. */

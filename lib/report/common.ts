@@ -1,0 +1,65 @@
+// Building blocks of the generated answers and charts shared by every exercise's notebook.
+import type * as tfl from "@tensorflow/tfjs-layers";
+import type { TopLevelSpec } from "vega-lite";
+import type { ResultRecord } from "../experiments/results";
+import { describeLayers } from "../models/classifier";
+
+export const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
+export const acc = (x: number) => x.toFixed(4);
+
+export function minutes(seconds: number): string {
+  return seconds < 120 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`;
+}
+
+/** The model's layers as a markdown table (type, output shape, parameters, settings). */
+export function layerTableMarkdown(model: tfl.LayersModel): string {
+  const rows = describeLayers(model).map((r) => {
+    const cfg = Object.entries(r.config).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ");
+    return `| ${r.name} | ${r.type} | ${r.outputShape} | ${r.params.toLocaleString("en-US")} | ${cfg} |`;
+  });
+  return [
+    "| layer | type | output shape | parameters | settings |",
+    "|---|---|---|---:|---|",
+    ...rows,
+    `| **total** | | | **${model.countParams().toLocaleString("en-US")}** | |`,
+  ].join("\n");
+}
+
+/** One line of provenance: where, on what and when a result was produced. */
+export function provenanceLine(r: ResultRecord): string {
+  return `profile \`${r.profile}\`, backend ${r.backend} on ${r.device}, ${minutes(r.seconds)}, commit \`${r.commit.slice(0, 10)}\`, ${r.date.slice(0, 10)}`;
+}
+
+export function resultsTableMarkdown(results: ResultRecord[]): string {
+  return [
+    "| experiment | method | train accuracy | test accuracy | time | device |",
+    "|---|---|---:|---:|---:|---|",
+    ...results.map((r) => `| ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | ${acc(r.testAccuracy)} | ${minutes(r.seconds)} | ${r.device} |`),
+  ].join("\n");
+}
+
+/** Train (on augmented batches) and test accuracy per epoch, one colour per experiment (and round). */
+export function learningCurvesChart(results: ResultRecord[], title: string): TopLevelSpec {
+  const rows: Record<string, unknown>[] = [];
+  for (const r of results) {
+    r.history.forEach((h, i) => {
+      const series = h.round !== undefined ? `${r.experiment} round ${h.round}` : r.experiment;
+      const x = i + 1;
+      if (typeof h.trainAccuracy === "number") rows.push({ epoch: x, accuracy: h.trainAccuracy, series, split: "train (augmented batches)" });
+      if (typeof h.testAccuracy === "number") rows.push({ epoch: x, accuracy: h.testAccuracy, series, split: "test" });
+    });
+  }
+  return {
+    title,
+    width: 560,
+    height: 300,
+    data: { values: rows },
+    mark: { type: "line", point: false, tooltip: true },
+    encoding: {
+      x: { field: "epoch", type: "quantitative", title: "epoch (consecutive over rounds)" },
+      y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] } },
+      color: { field: "series", type: "nominal", title: null },
+      strokeDash: { field: "split", type: "nominal", title: null },
+    },
+  } as TopLevelSpec;
+}
