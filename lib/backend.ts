@@ -5,6 +5,8 @@
 // in that order). The same code runs in tslab notebooks, tsx scripts and mocha: it only uses require() and
 // process.env, which all three provide.
 import * as tf from "@tensorflow/tfjs-core";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { registerFastWebGPUKernels } from "./kernels/webgpu/index";
 
 export type BackendChoice = "node-gpu" | "node" | "webgpu" | "cpu";
@@ -82,9 +84,22 @@ interface DawnAdapterInfo {
   description?: string;
 }
 
+/** The GPU's model name from the NVIDIA driver (Dawn's adapter info only names the driver version). */
+function nvidiaModel(): string | null {
+  try {
+    const dir = "/proc/driver/nvidia/gpus";
+    const first = fs.readdirSync(dir).sort()[0];
+    const match = /^Model:\s*(.+)$/m.exec(fs.readFileSync(path.join(dir, first, "information"), "utf8"));
+    return match ? match[1].trim() : null;
+  } catch {
+    return null;
+  }
+}
+
 function adapterName(info: DawnAdapterInfo | undefined): string {
   if (!info) return "unknown WebGPU adapter";
-  const parts = [info.description, info.vendor && `vendor ${info.vendor}`, info.architecture]
+  const model = info.vendor === "nvidia" ? nvidiaModel() : null;
+  const parts = [model, info.description, info.vendor && `vendor ${info.vendor}`, info.architecture]
     .filter((s): s is string => !!s && s.trim() !== "");
   return parts.length > 0 ? parts.join(", ") : "unnamed WebGPU adapter";
 }

@@ -9,7 +9,8 @@ const selfTraining = (id: string, title: string, params: Params): Experiment => 
   exercise: 2,
   method: "self-training",
   title,
-  params: { ...SUPERVISED_PARAMS, teacher: "ex1-supervised", rounds: 2, epochs: 30, ...params },
+  // Each student sees 2.5-5x more images per epoch than Exercise 1's model: 12 epochs give it about as many steps.
+  params: { ...SUPERVISED_PARAMS, teacher: "ex1-supervised", rounds: 2, epochs: 12, ...params },
   seed: 2,
   run: runSelfTraining,
 });
@@ -26,7 +27,7 @@ const fixMatch = (id: string, title: string, params: Params): Experiment => ({
     unlabeledWeight: 1,
     peakLearningRate: 0.05,
     warmup: 0.05,
-    epochs: 30,
+    epochs: 15,
     ...params,
   },
   seed: 3,
@@ -47,7 +48,6 @@ export const EXPERIMENTS: Experiment[] = [
   selfTraining("ex2-selftrain-confidence-t0.5", "Self-training, weights = confidence, threshold 0.5", { weighting: "confidence", threshold: 0.5 }),
   selfTraining("ex2-selftrain-softmatch", "Self-training, SoftMatch truncated-Gaussian weights, no threshold", { weighting: "softmatch", threshold: 0 }),
   fixMatch("ex2-fixmatch-confidence", "Online (FixMatch-style), weights = confidence above 0.95", { weighting: "confidence", threshold: 0.95 }),
-  fixMatch("ex2-fixmatch-softmatch", "Online (FixMatch-style), SoftMatch truncated-Gaussian weights", { weighting: "softmatch", threshold: 0 }),
 ];
 
 export const EXPERIMENTS_BY_ID = new Map(EXPERIMENTS.map((e) => [e.id, e]));
