@@ -24,7 +24,7 @@ const FAILING_FIXTURE = path.join(REPO_ROOT, "test", "fixtures", "notebooks", "s
 const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 const TSLAB_KERNELSPEC = { name: "tslab", display_name: "TypeScript (tslab)", language: "typescript" };
 const RUN_TIMEOUT_MS = Number(process.env.BROWSER_RUN_TIMEOUT_S ?? 300) * 1000;
-const UI_TIMEOUT_MS = 60_000;
+const UI_TIMEOUT_MS = 120_000;
 
 interface NotebookJson {
   cells: { cell_type: string; outputs?: { output_type: string; data?: Record<string, unknown> }[]; execution_count?: number | null }[];
