@@ -27,7 +27,7 @@ const fixMatch = (id: string, title: string, params: Params): Experiment => ({
     unlabeledWeight: 1,
     peakLearningRate: 0.05,
     warmup: 0.05,
-    epochs: 15,
+    epochs: 20,
     ...params,
   },
   seed: 3,
