@@ -6,10 +6,7 @@
 // quarter of the first epoch's pseudo-labels confidently wrong, which wrecked the network: 0.22 test accuracy
 // after 15 epochs on the H200, against 0.52 for Exercise 1); a
 // strongly augmented view of the same image is then trained towards that pseudo-label, weighted by the
-// certainty of the weak view:
-//   confidence  w = p_max if p_max >= threshold else 0
-//   softmatch   w = 1 if p_max >= mu_t else exp(-(p_max - mu_t)^2 / (2 sigma_t^2 / 4)), with mu_t, sigma_t^2
-//               running means (momentum 0.999) of the batch's certainty mean and variance (SoftMatch, n_sigma 2)
+// certainty of the weak view: w = p_max if p_max >= threshold else 0 (FixMatch's hard mask, times the certainty).
 // loss = CE(labeled) + lambda * mean(w * CE(strong view, pseudo-label)).
 import * as tf from "@tensorflow/tfjs-core";
 import { trainLabels } from "../data/study";
@@ -28,22 +25,15 @@ interface FixMatchOptions {
   batchSize: number;
   unlabeledRatio: number;
   threshold: number;
-  weighting: "confidence" | "softmatch";
   unlabeledWeight: number;
   labelSmoothing: number;
 }
 
-/** Certainty weights of a batch's pseudo-labels (see the module comment), on the GPU. */
-function certainty(confidence: tf.Tensor1D, options: FixMatchOptions, running: { mean: tf.Variable; variance: tf.Variable }): tf.Tensor1D {
+/** Fraction of the confident pseudo-labels that equal the hidden true labels (a diagnostic, never a loss). */
+export function pseudoLabelPrecision(pseudo: tf.Tensor2D, hidden: tf.Tensor2D, confident: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
-    if (options.weighting === "confidence") {
-      return tf.mul(confidence, tf.cast(tf.greaterEqual(confidence, options.threshold), "float32")) as tf.Tensor1D;
-    }
-    const { mean, variance } = tf.moments(confidence);
-    running.mean.assign(tf.add(tf.mul(running.mean, 0.999), tf.mul(mean, 0.001)));
-    running.variance.assign(tf.add(tf.mul(running.variance, 0.999), tf.mul(variance, 0.001)));
-    const gauss = tf.exp(tf.div(tf.neg(tf.square(tf.sub(confidence, running.mean))), tf.mul(running.variance, 0.5)));
-    return tf.where(tf.greaterEqual(confidence, running.mean), tf.onesLike(confidence), gauss) as tf.Tensor1D;
+    const correct = tf.sum(tf.mul(confident, tf.sum(tf.mul(pseudo, hidden), 1)));
+    return tf.div(correct, tf.maximum(tf.sum(confident), 1)) as tf.Scalar;
   });
 }
 
@@ -55,7 +45,6 @@ export function fixMatchTask(
   options: FixMatchOptions,
   evaluate: TrainingTask["evaluate"],
 ): TrainingTask {
-  const running = { mean: tf.variable(tf.scalar(1 / CLASSES), false), variance: tf.variable(tf.scalar(1), false) };
   const unlabeledBatch = options.batchSize * options.unlabeledRatio;
   let order = new Int32Array(0);
   return {
@@ -73,8 +62,8 @@ export function fixMatchTask(
       strongBase.dispose();
       const [pseudo, weights, confident] = tf.tidy(() => {
         const probs = tf.softmax(model.apply(weak, { training: true }) as tf.Tensor2D);
-        const confidence = tf.max(probs, 1) as tf.Tensor1D;
-        const w = certainty(confidence, options, running);
+        const confidence = tf.max(probs, 1);
+        const w = tf.mul(confidence, tf.cast(tf.greaterEqual(confidence, options.threshold), "float32"));
         return [tf.cast(tf.oneHot(tf.argMax(probs, 1), CLASSES), "float32"), w, tf.cast(tf.greater(w, 0), "float32")];
       });
       weak.dispose();
@@ -99,27 +88,15 @@ export function fixMatchTask(
       const supervised = weightedCrossEntropy(labeledLogits, inputs.targets as tf.Tensor2D, null);
       const consistency = weightedCrossEntropy(strongLogits, inputs.pseudo as tf.Tensor2D, inputs.weights as tf.Tensor1D);
       const confident = inputs.confident as tf.Tensor1D;
-      const correct = tf.sum(tf.mul(confident, tf.sum(tf.mul(inputs.pseudo, inputs.hidden), 1)));
       return {
         loss: tf.add(supervised, tf.mul(consistency, options.unlabeledWeight)) as tf.Scalar,
         metrics: {
           trainAccuracy: batchAccuracy(labeledLogits, inputs.targets as tf.Tensor2D),
           maskRate: tf.mean(confident) as tf.Scalar,
           meanWeight: tf.mean(inputs.weights) as tf.Scalar,
-          pseudoPrecision: tf.div(correct, tf.maximum(tf.sum(confident), 1)) as tf.Scalar,
+          pseudoPrecision: pseudoLabelPrecision(inputs.pseudo as tf.Tensor2D, inputs.hidden as tf.Tensor2D, confident),
         },
       };
-    },
-    async saveState() {
-      return { mean: (await running.mean.data())[0], variance: (await running.variance.data())[0] };
-    },
-    loadState(state: unknown) {
-      const s = state as { mean: number; variance: number };
-      running.mean.assign(tf.scalar(s.mean));
-      running.variance.assign(tf.scalar(s.variance));
-    },
-    dispose() {
-      tf.dispose([running.mean, running.variance]);
     },
   };
 }
@@ -129,11 +106,11 @@ export async function runFixMatch(ctx: ExperimentContext, params: Params): Promi
   const images = data.cifar.train.images;
   const model = newClassifier(params, seed);
   const labels = trainLabels(data, data.labeled);
+  if (params.weighting !== "confidence") throw new Error(`FixMatch supports weighting "confidence" only, not ${JSON.stringify(params.weighting)}`);
   const options: FixMatchOptions = {
     batchSize: params.batchSize as number,
     unlabeledRatio: params.unlabeledRatio as number,
     threshold: params.threshold as number,
-    weighting: params.weighting as FixMatchOptions["weighting"],
     unlabeledWeight: params.unlabeledWeight as number,
     labelSmoothing: params.labelSmoothing as number,
   };
@@ -165,7 +142,6 @@ export async function runFixMatch(ctx: ExperimentContext, params: Params): Promi
       seconds: run.seconds + (Date.now() - started) / 1000,
     };
   } finally {
-    task.dispose?.();
     model.dispose();
   }
 }

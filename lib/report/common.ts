@@ -61,5 +61,6 @@ export function learningCurvesChart(results: ResultRecord[], title: string): Top
       color: { field: "series", type: "nominal", title: null },
       strokeDash: { field: "split", type: "nominal", title: null },
     },
+    config: { legend: { labelLimit: 320 } },
   } as TopLevelSpec;
 }

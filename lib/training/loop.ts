@@ -48,8 +48,6 @@ export interface TrainingTask {
   /** Extra JSON state for checkpoints (e.g. the one-class radius), restored by loadState on resume. */
   saveState?(): unknown | Promise<unknown>;
   loadState?(state: unknown): void;
-  /** Frees the task's own tensors (the caller disposes the models). */
-  dispose?(): void;
 }
 
 export interface TrainOptions {

@@ -1,0 +1,55 @@
+import { strict as assert } from "assert";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../lib/backend";
+import { smoothedTargets, weightedCrossEntropy } from "../lib/methods/classification";
+import { pseudoLabelPrecision } from "../lib/methods/fixmatch";
+import { certaintyWeights, histogram } from "../lib/methods/self-training";
+
+const value = async (t: tf.Tensor) => {
+  const v = (await t.data())[0];
+  t.dispose();
+  return v;
+};
+
+describe("method building blocks", () => {
+  before(async () => {
+    await initBackend({ quiet: true });
+  });
+
+  it("smooths one-hot targets so each row sums to 1", () => {
+    const t = smoothedTargets([2, 0], 4, 0.2);
+    assert.deepEqual(Array.from(t).map((x) => +x.toFixed(4)), [0.05, 0.05, 0.85, 0.05, 0.85, 0.05, 0.05, 0.05]);
+  });
+
+  it("weights each example's cross-entropy and averages over the whole batch", async () => {
+    const logits = tf.tensor2d([[2, 0], [0, 2]]);
+    const targets = tf.tensor2d([[1, 0], [1, 0]]);
+    const ce = [Math.log(1 + Math.exp(-2)), Math.log(1 + Math.exp(2))];
+    assert.ok(Math.abs((await value(weightedCrossEntropy(logits, targets, null))) - (ce[0] + ce[1]) / 2) < 1e-5);
+    const w = tf.tensor1d([1, 0]);
+    assert.ok(Math.abs((await value(weightedCrossEntropy(logits, targets, w))) - ce[0] / 2) < 1e-5, "a zero weight removes the example, the mean stays over the batch");
+    tf.dispose([logits, targets, w]);
+  });
+
+  it("measures the precision of confident pseudo-labels against the hidden labels", async () => {
+    const pseudo = tf.oneHot(tf.tensor1d([0, 1, 2, 3], "int32"), 4);
+    const hidden = tf.oneHot(tf.tensor1d([0, 1, 0, 0], "int32"), 4);
+    const confident = tf.tensor1d([1, 0, 1, 1]); // right, (not counted), wrong, wrong
+    assert.ok(Math.abs((await value(pseudoLabelPrecision(pseudo as tf.Tensor2D, hidden as tf.Tensor2D, confident))) - 1 / 3) < 1e-6);
+    const none = tf.zeros([4]) as tf.Tensor1D;
+    assert.equal(await value(pseudoLabelPrecision(pseudo as tf.Tensor2D, hidden as tf.Tensor2D, none)), 0);
+    tf.dispose([pseudo, hidden, confident, none]);
+  });
+
+  it("weights pseudo-labels by certainty: raw, or SoftMatch's truncated Gaussian", () => {
+    const c = Float32Array.from([0.2, 0.5, 0.8, 0.9]);
+    assert.deepEqual(Array.from(certaintyWeights(c, "confidence")), Array.from(c));
+    const soft = certaintyWeights(c, "softmatch");
+    const mean = (0.2 + 0.5 + 0.8 + 0.9) / 4;
+    assert.equal(soft[2], 1);
+    assert.equal(soft[3], 1, "at or above the mean certainty the weight is 1");
+    assert.ok(soft[0] < soft[1] && soft[1] < 1, "below the mean it falls with the distance");
+    assert.ok(mean > 0.5);
+    assert.deepEqual(histogram([0, 0.05, 0.5, 0.999, 1], 4), [2, 0, 1, 2]);
+  });
+});

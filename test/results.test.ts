@@ -1,0 +1,46 @@
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { PROFILES } from "../lib/config";
+import { configHash } from "../lib/experiments/experiment";
+import { EXPERIMENTS } from "../lib/experiments/registry";
+import { SUMMARY_FIELDS, readAllResults } from "../lib/experiments/results";
+
+// The committed full-profile results are what the hand-in notebooks render from. A registry change that no longer
+// matches them would make the notebooks retrain at full scale (on a CPU: for days), so it fails here instead.
+describe("committed full-profile results", () => {
+  const root = path.resolve(__dirname, "..", "results");
+  const results = readAllResults("full", root);
+
+  it("exist for every experiment of the registry with the registry's configuration hash", () => {
+    for (const e of EXPERIMENTS) {
+      const r = results.find((x) => x.experiment === e.id);
+      if (!r) continue; // not run yet at full scale: the notebooks train it (listed by the next test)
+      assert.equal(r.configHash, configHash(e, PROFILES.full), `${e.id}: results/${e.id}.json was produced by another configuration; rerun it`);
+    }
+  });
+
+  it("cover the exercises whose notebooks are committed executed", () => {
+    const notebooks = fs.readdirSync(path.resolve(__dirname, "..", "notebooks")).filter((f) => f.endsWith(".ipynb"));
+    const executed = notebooks.filter((f) => {
+      const nb = JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "notebooks", f), "utf8")) as { cells: { outputs?: unknown[] }[] };
+      return nb.cells.some((c) => (c.outputs ?? []).length > 0);
+    });
+    for (const f of executed) {
+      const exercise = Number(f.slice(0, 2));
+      const missing = EXPERIMENTS.filter((e) => e.exercise === exercise && !results.some((r) => r.experiment === e.id));
+      assert.deepEqual(missing.map((e) => e.id), [], `${f} is committed executed but these experiments have no full result`);
+    }
+  });
+
+  it("carry their provenance and are all listed in summary.json", () => {
+    const summary = JSON.parse(fs.readFileSync(path.join(root, "summary.json"), "utf8")) as Record<string, unknown>[];
+    assert.deepEqual(summary.map((s) => s.experiment).sort(), results.map((r) => r.experiment).sort());
+    for (const row of summary) for (const field of SUMMARY_FIELDS) assert.ok(row[field] !== undefined && row[field] !== "", `${row.experiment}: ${field}`);
+    for (const r of results) {
+      assert.equal(r.profile, "full");
+      assert.ok(r.testAccuracy > 0 && r.testAccuracy <= 1 && r.history.length > 0, r.experiment);
+      assert.match(r.commit, /^[0-9a-f]{40}/, `${r.experiment}: commit`);
+    }
+  });
+});
