@@ -34,11 +34,14 @@ function tinyModel(seed: number): tfl.LayersModel {
   return tfl.model({ inputs: input, outputs: y });
 }
 
-function options(epochs: number, checkpointDir: string | null, configHash = "test"): TrainOptions {
+const SGD: TrainOptions["optimizer"] = { momentum: 0.9, weightDecay: 5e-4 };
+const ADAM: TrainOptions["optimizer"] = { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+function options(epochs: number, checkpointDir: string | null, configHash = "test", optimizer = SGD): TrainOptions {
   return {
     epochs,
-    schedule: { peak: 0.2, warmup: 0.1, decay: "linear" },
-    optimizer: { momentum: 0.9, weightDecay: 5e-4 },
+    schedule: { peak: optimizer === SGD ? 0.2 : 0.01, warmup: 0.1, decay: "linear" },
+    optimizer,
     seed: 11,
     checkpointDir,
     configHash,
@@ -80,28 +83,32 @@ describe("training loop", function () {
     model.dispose();
   });
 
-  it("resumes an interrupted run from its last checkpoint to the same result", async () => {
-    const straight = tinyModel(2);
-    const full = await train(task(straight), options(3, null));
+  for (const [label, optimizer] of [["SGD-Nesterov", SGD], ["Adam", ADAM]] as const) {
+    it(`resumes an interrupted run from its last checkpoint to the same result (${label})`, async () => {
+      const straight = tinyModel(2);
+      const full = await train(task(straight), options(3, null, "test", optimizer));
 
-    const interrupted = tinyModel(2);
-    const ckpt = path.join(dir, "ckpt");
-    let evaluations = 0;
-    const crashInEpoch2 = { evaluate: async () => { if (++evaluations === 2) throw new Error("power cut"); return {}; } };
-    await assert.rejects(train(task(interrupted, crashInEpoch2), options(3, ckpt)), /power cut/);
-    interrupted.dispose();
+      const interrupted = tinyModel(2);
+      const ckpt = path.join(dir, "ckpt");
+      let evaluations = 0;
+      const crashInEpoch2 = { evaluate: async () => { if (++evaluations === 2) throw new Error("power cut"); return {}; } };
+      await assert.rejects(train(task(interrupted, crashInEpoch2), options(3, ckpt, "test", optimizer)), /power cut/);
+      interrupted.dispose();
 
-    const resumedModel = tinyModel(99); // other initial weights: everything must come from the checkpoint
-    const resumed = await train(task(resumedModel), options(3, ckpt));
-    assert.equal(resumed.resumedAfter, 1);
-    assert.equal(resumed.history.length, 3);
-    resumed.history.forEach((r, i) => assert.ok(Math.abs(r.loss - full.history[i].loss) < 1e-4, `epoch ${i + 1}: ${r.loss} vs ${full.history[i].loss}`));
-    const a = await Promise.all(straight.getWeights().map((w) => w.data()));
-    const b = await Promise.all(resumedModel.getWeights().map((w) => w.data()));
-    a.forEach((values, i) => values.forEach((v, j) => assert.ok(Math.abs(v - b[i][j]) < 1e-4, `weight ${i}[${j}]`)));
-    straight.dispose();
-    resumedModel.dispose();
-  });
+      const resumedModel = tinyModel(99); // other initial weights: everything must come from the checkpoint
+      const before = tf.memory().numTensors;
+      const resumed = await train(task(resumedModel), options(3, ckpt, "test", optimizer));
+      assert.equal(tf.memory().numTensors, before, "resuming must free what it loaded");
+      assert.equal(resumed.resumedAfter, 1);
+      assert.equal(resumed.history.length, 3);
+      resumed.history.forEach((r, i) => assert.ok(Math.abs(r.loss - full.history[i].loss) < 1e-4, `epoch ${i + 1}: ${r.loss} vs ${full.history[i].loss}`));
+      const a = await Promise.all(straight.getWeights().map((w) => w.data()));
+      const b = await Promise.all(resumedModel.getWeights().map((w) => w.data()));
+      a.forEach((values, i) => values.forEach((v, j) => assert.ok(Math.abs(v - b[i][j]) < 1e-4, `weight ${i}[${j}]`)));
+      straight.dispose();
+      resumedModel.dispose();
+    });
+  }
 
   it("refuses a checkpoint written by another configuration", async () => {
     const model = tinyModel(3);

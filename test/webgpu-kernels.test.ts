@@ -197,7 +197,7 @@ describe("project WebGPU kernels vs the cpu backend", function () {
         opt.apply(vars, grads, 0.1 * (step + 1));
         tf.dispose(Object.values(grads));
       }
-      const values = await Promise.all([...vars, ...opt.state(vars)].map(async (t) => (await t.data()) as Float32Array));
+      const values = await Promise.all([...vars, ...opt.velocities(vars)].map(async (t) => (await t.data()) as Float32Array));
       opt.dispose();
       tf.dispose(vars);
       assert.equal(tf.memory().numTensors, before, "tensors leaked");

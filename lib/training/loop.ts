@@ -7,7 +7,7 @@ import { util } from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import * as fs from "node:fs";
 import { LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
-import { OptimizerConfig, SgdNesterov } from "./optimizer";
+import { LoopOptimizer, OptimizerConfig, createOptimizer } from "./optimizer";
 import { Progress, consoleProgress } from "./progress";
 import { Rng } from "./rng";
 import { Schedule, learningRateAt } from "./schedule";
@@ -101,13 +101,9 @@ function uniqueVariables(models: tfl.LayersModel[], trainable: boolean): tfl.Lay
   return [...seen];
 }
 
-/** Every tensor a resume needs: all weights (BatchNorm statistics too) and the optimizer's velocities. */
-function checkpointTensors(weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: SgdNesterov) {
-  const state = optimizer.state(trainables);
-  return [
-    ...weights.map((w, i) => ({ name: `weight${i}`, tensor: w.read() })),
-    ...trainables.map((_, i) => ({ name: `velocity${i}`, tensor: state[i] })),
-  ];
+/** Every tensor a resume needs: all weights (BatchNorm statistics too) and the optimizer's state. */
+async function checkpointTensors(weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: LoopOptimizer) {
+  return [...weights.map((w, i) => ({ name: `weight${i}`, tensor: w.read() })), ...(await optimizer.state(trainables))];
 }
 
 /** Writes a checkpoint's weights into `weights` (by position: auto-generated layer names differ between builds). */
@@ -125,7 +121,7 @@ function writeWeights(checkpoint: LoadedCheckpoint<CheckpointState>, weights: tf
   });
 }
 
-function restore(dir: string, configHash: string, weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: SgdNesterov): CheckpointState | null {
+async function restore(dir: string, configHash: string, weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: LoopOptimizer): Promise<CheckpointState | null> {
   const checkpoint = loadCheckpoint<CheckpointState>(dir);
   if (!checkpoint) return null;
   if (checkpoint.state.configHash !== configHash) {
@@ -135,16 +131,14 @@ function restore(dir: string, configHash: string, weights: tfl.LayerVariable[], 
     );
   }
   writeWeights(checkpoint, weights, dir);
-  const velocities = trainables.map((_, i) => checkpoint.tensor(`velocity${i}`));
-  optimizer.setState(trainables, velocities);
-  tf.dispose(velocities);
+  await optimizer.setState(trainables, checkpoint.names, (name) => checkpoint.tensor(name));
   return checkpoint.state;
 }
 
 /** Runs one epoch's steps; returns the means of the loss and the step metrics. */
 async function runEpoch(task: TrainingTask, ctx: {
   rng: Rng; epoch: number; firstStep: number; totalSteps: number; options: TrainOptions;
-  trainables: tf.Variable[]; optimizer: SgdNesterov; progress: Progress;
+  trainables: tf.Variable[]; optimizer: LoopOptimizer; progress: Progress;
 }): Promise<{ means: Record<string, number>; learningRate: number }> {
   const { rng, epoch, options, trainables, optimizer, progress } = ctx;
   const syncEvery = options.syncEvery ?? 8;
@@ -194,12 +188,12 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   const progress = options.progress ?? consoleProgress();
   const weights = uniqueVariables(task.models, false);
   const trainables = task.trainableVariables?.() ?? uniqueVariables(task.models, true).map((w) => w.read() as tf.Variable);
-  const optimizer = new SgdNesterov(options.optimizer);
+  const optimizer = createOptimizer(options.optimizer);
   const rng = new Rng(options.seed);
   let history: EpochRecord[] = [];
   let seconds = 0;
   let stoppedEarly = false;
-  const resumed = options.checkpointDir ? restore(options.checkpointDir, options.configHash, weights, trainables, optimizer) : null;
+  const resumed = options.checkpointDir ? await restore(options.checkpointDir, options.configHash, weights, trainables, optimizer) : null;
   if (resumed) {
     rng.setState(resumed.rng);
     history = resumed.history;
@@ -236,7 +230,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
         const state: CheckpointState = {
           configHash: options.configHash, epoch, rng: rng.getState(), seconds, history, task: await task.saveState?.(), stoppedEarly,
         };
-        await saveCheckpoint(options.checkpointDir, state, checkpointTensors(weights, trainables, optimizer));
+        await saveCheckpoint(options.checkpointDir, state, await checkpointTensors(weights, trainables, optimizer));
       }
     }
   } finally {
