@@ -1,5 +1,7 @@
 // Every experiment of the study, by id. A new method adds its module under lib/methods/ and its entries here.
+import { AUTOENCODER_PARAMS, runTwoStep } from "../methods/autoencoder";
 import { runFixMatch } from "../methods/fixmatch";
+import { runJoint } from "../methods/joint";
 import { runSelfTraining } from "../methods/self-training";
 import { SUPERVISED_PARAMS, runSupervised } from "../methods/supervised";
 import type { Experiment, Params } from "./experiment";
@@ -34,6 +36,17 @@ const fixMatch = (id: string, title: string, params: Params): Experiment => ({
   run: runFixMatch,
 });
 
+const twoStep = (id: string, title: string, encoder: "frozen" | "fine-tuned"): Experiment => ({
+  id,
+  exercise: 3,
+  method: "autoencoder-two-step",
+  title,
+  // Same seed for both variants: they share step 1 (the autoencoder), trained once.
+  params: { ...SUPERVISED_PARAMS, ...AUTOENCODER_PARAMS, encoder },
+  seed: 4,
+  run: runTwoStep,
+});
+
 export const EXPERIMENTS: Experiment[] = [
   {
     id: "ex1-supervised",
@@ -48,6 +61,27 @@ export const EXPERIMENTS: Experiment[] = [
   selfTraining("ex2-selftrain-confidence-t0.5", "Self-training, weights = confidence, threshold 0.5", { weighting: "confidence", threshold: 0.5 }),
   selfTraining("ex2-selftrain-softmatch", "Self-training, SoftMatch truncated-Gaussian weights, no threshold", { weighting: "softmatch", threshold: 0 }),
   fixMatch("ex2-fixmatch-confidence", "Online (FixMatch-style), weights = confidence above 0.95", { weighting: "confidence", threshold: 0.95 }),
+  twoStep("ex3-autoencoder-frozen", "Autoencoder, then the classifier with the encoder frozen", "frozen"),
+  twoStep("ex3-autoencoder-finetuned", "Autoencoder, then the classifier with the encoder fine-tuned", "fine-tuned"),
+  {
+    id: "ex4-joint",
+    exercise: 4,
+    method: "autoencoder-one-step",
+    title: "Autoencoder and classifier trained together",
+    params: {
+      epochs: 40,
+      labeledBatchSize: 128,
+      unlabeledBatchSize: 128,
+      reconstructionWeight: 10,
+      peakLearningRate: 0.1,
+      warmup: 0.15,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      labelSmoothing: 0.1,
+    },
+    seed: 5,
+    run: runJoint,
+  },
 ];
 
 export const EXPERIMENTS_BY_ID = new Map(EXPERIMENTS.map((e) => [e.id, e]));

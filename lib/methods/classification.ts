@@ -44,13 +44,19 @@ export function batchAccuracy(logits: tf.Tensor2D, targets: tf.Tensor2D): tf.Sca
   return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(targets, 1)), "float32")) as tf.Scalar);
 }
 
+export interface ClassificationExtras extends Pick<TrainingTask, "evaluate" | "trainableVariables"> {
+  /** Logits of a training batch (default: the whole model in training mode; a frozen encoder runs in inference mode). */
+  forward?: (x: tf.Tensor) => tf.Tensor2D;
+}
+
 export function classificationTask(
   model: tfl.LayersModel,
   images: Uint8Array,
   examples: WeightedExamples,
   options: ClassificationOptions,
-  extra: Pick<TrainingTask, "evaluate" | "trainableVariables"> = {},
+  extra: ClassificationExtras = {},
 ): TrainingTask {
+  const { forward = (x: tf.Tensor) => model.apply(x, { training: true }) as tf.Tensor2D, ...taskExtras } = extra;
   const count = examples.indices.length;
   if (count < options.batchSize) {
     throw new Error(`classification needs at least one full batch: ${count} examples < batch size ${options.batchSize}`);
@@ -59,7 +65,7 @@ export function classificationTask(
   return {
     models: [model],
     stepsPerEpoch: Math.floor(count / options.batchSize),
-    ...extra,
+    ...taskExtras,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
       if (step === 0) order = rng.permutation(count);
       const picked = order.subarray(step * options.batchSize, (step + 1) * options.batchSize);
@@ -73,7 +79,7 @@ export function classificationTask(
       return inputs;
     },
     step(inputs: StepInputs) {
-      const logits = model.apply(inputs.x, { training: true }) as tf.Tensor2D;
+      const logits = forward(inputs.x);
       const targets = inputs.targets as tf.Tensor2D;
       return {
         loss: weightedCrossEntropy(logits, targets, (inputs.weights as tf.Tensor1D | undefined) ?? null),

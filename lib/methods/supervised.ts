@@ -11,7 +11,7 @@ import { DEFAULT_CLASSIFIER, buildClassifier, scaleWidths } from "../models/clas
 import { WEAK } from "../training/augment";
 import { accuracy } from "../training/evaluate";
 import { EpochRecord, train } from "../training/loop";
-import { WeightedExamples, classificationTask } from "./classification";
+import { ClassificationExtras, WeightedExamples, classificationTask } from "./classification";
 
 export const SUPERVISED_PARAMS: Params = {
   epochs: 60,
@@ -42,6 +42,7 @@ export async function trainClassifier(
   params: Params,
   seed: number,
   checkpointDir: string,
+  extras: Omit<ClassificationExtras, "evaluate"> = {},
 ): Promise<ClassifierRun> {
   const { data } = ctx;
   const testAccuracy = () => accuracy(model, data.test.images, data.test.fine);
@@ -50,7 +51,7 @@ export async function trainClassifier(
     data.cifar.train.images,
     examples,
     { batchSize: params.batchSize as number, numClasses: 100, labelSmoothing: params.labelSmoothing as number, augmentation: WEAK },
-    { evaluate: async () => ({ testAccuracy: await testAccuracy() }) },
+    { ...extras, evaluate: async () => ({ testAccuracy: await testAccuracy() }) },
   );
   const run = await train(task, {
     epochs: params.epochs as number,

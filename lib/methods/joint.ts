@@ -1,0 +1,121 @@
+// Exercise 4: the autoencoder and the classifier trained at the same time (one step).
+//
+// The joint model (lib/models/autoencoder.ts) maps an image to [reconstruction, logits]; its autoencoder is the
+// one of Exercise 3 and its encoder + head is exactly the Exercise 1 network. Each step takes `labeledBatchSize`
+// labeled and `unlabeledBatchSize` unlabeled images (weak augmentation) and minimises
+//   CE(logits, labels) with per-example weights (labeled 1, unlabeled 0: only labeled images are classified)
+//   + reconstructionWeight * MSE(reconstruction, image) on every image of the batch,
+// with the Exercise 1 recipe (SGD Nesterov, warm-up then linear decay). An epoch is one pass over the labeled
+// images; the unlabeled ones are drawn at random.
+import * as tf from "@tensorflow/tfjs-core";
+import { trainLabels } from "../data/study";
+import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
+import { AutoencoderFamily } from "../models/autoencoder";
+import { WEAK, batchTensor } from "../training/augment";
+import { accuracy } from "../training/evaluate";
+import { StepInputs, TrainingTask, train } from "../training/loop";
+import type { Rng } from "../training/rng";
+import { meanReconstructionError, reconstructionError, reconstructionSamples, buildFamily } from "./autoencoder";
+import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
+
+const CLASSES = 100;
+
+interface JointOptions {
+  labeledBatchSize: number;
+  unlabeledBatchSize: number;
+  reconstructionWeight: number;
+  labelSmoothing: number;
+}
+
+export function jointTask(
+  family: AutoencoderFamily,
+  images: Uint8Array,
+  labeled: { indices: Int32Array; labels: Int32Array },
+  unlabeled: Int32Array,
+  options: JointOptions,
+  evaluate: TrainingTask["evaluate"],
+): TrainingTask {
+  const nL = options.labeledBatchSize;
+  const nU = options.unlabeledBatchSize;
+  // Weights that make the classification term the mean over the labeled rows only.
+  const classWeights = Float32Array.from({ length: nL + nU }, (_, i) => (i < nL ? (nL + nU) / nL : 0));
+  let order = new Int32Array(0);
+  return {
+    models: [family.joint],
+    stepsPerEpoch: Math.floor(labeled.indices.length / nL),
+    evaluate,
+    batch(rng: Rng, _epoch: number, step: number): StepInputs {
+      if (step === 0) order = rng.permutation(labeled.indices.length);
+      const picked = order.subarray(step * nL, (step + 1) * nL);
+      const pool = Int32Array.from([
+        ...Array.from(picked, (i) => labeled.indices[i]),
+        ...Array.from({ length: nU }, () => unlabeled[rng.int(unlabeled.length)]),
+      ]);
+      const labels = Int32Array.from({ length: nL + nU }, (_, i) => (i < nL ? labeled.labels[picked[i]] : 0));
+      return {
+        x: batchTensor(images, pool, WEAK, rng),
+        targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [nL + nU, CLASSES]),
+        weights: tf.tensor1d(classWeights),
+      };
+    },
+    step(inputs: StepInputs) {
+      const [reconstruction, logits] = family.joint.apply(inputs.x, { training: true }) as [tf.Tensor, tf.Tensor2D];
+      const targets = inputs.targets as tf.Tensor2D;
+      const classification = weightedCrossEntropy(logits, targets, inputs.weights as tf.Tensor1D);
+      const error = reconstructionError(reconstruction, inputs.x);
+      return {
+        loss: tf.add(classification, tf.mul(error, options.reconstructionWeight)) as tf.Scalar,
+        metrics: {
+          trainAccuracy: batchAccuracy(tf.slice(logits, [0, 0], [nL, CLASSES]), tf.slice(targets, [0, 0], [nL, CLASSES])),
+          classificationLoss: classification,
+          reconstructionError: error,
+        },
+      };
+    },
+  };
+}
+
+export async function runJoint(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome> {
+  const { data, seed } = ctx;
+  const images = data.cifar.train.images;
+  const family = buildFamily(params, seed);
+  const labels = trainLabels(data, data.labeled);
+  const testAccuracy = () => accuracy(family.classifier, data.test.images, data.test.fine);
+  const task = jointTask(
+    family, images, { indices: data.labeled, labels }, data.unlabeled,
+    {
+      labeledBatchSize: params.labeledBatchSize as number,
+      unlabeledBatchSize: params.unlabeledBatchSize as number,
+      reconstructionWeight: params.reconstructionWeight as number,
+      labelSmoothing: params.labelSmoothing as number,
+    },
+    async () => ({ testAccuracy: await testAccuracy() }),
+  );
+  try {
+    const run = await train(task, {
+      epochs: params.epochs as number,
+      schedule: { peak: params.peakLearningRate as number, warmup: params.warmup as number, decay: "linear" },
+      optimizer: { momentum: params.momentum as number, weightDecay: params.weightDecay as number },
+      seed, checkpointDir: ctx.checkpointDir(), configHash: ctx.configHash, deadline: ctx.deadline, progress: ctx.progress,
+    });
+    const incomplete = { trainAccuracy: NaN, testAccuracy: NaN, details: {}, data: { labeled: 0, unlabeled: 0, test: 0 } };
+    if (!run.complete) return { ...incomplete, complete: false, history: run.history, seconds: run.seconds };
+    const started = Date.now();
+    const trainAccuracy = await accuracy(family.classifier, images, labels, { indices: data.labeled });
+    const last = run.history[run.history.length - 1];
+    return {
+      complete: true,
+      trainAccuracy,
+      testAccuracy: last.testAccuracy,
+      history: run.history,
+      details: {
+        testReconstructionError: await meanReconstructionError(family.autoencoder, data.test.images, data.test.count),
+        samples: await reconstructionSamples(family.autoencoder, data.test.images),
+      },
+      data: { labeled: data.labeled.length, unlabeled: data.unlabeled.length, test: data.test.count },
+      seconds: run.seconds + (Date.now() - started) / 1000,
+    };
+  } finally {
+    family.joint.dispose(); // the joint model holds every layer of the family
+  }
+}
