@@ -102,7 +102,8 @@ export interface AutoencoderStage {
 }
 
 function stageHash(params: Params, ctx: ExperimentContext): string {
-  const keys = Object.keys(params).filter((k) => k.startsWith("autoencoder") || k === "widthScale").sort();
+  // The stage's own parameters, and the data filter (Exercise 5 trains it again without the outliers).
+  const keys = Object.keys(params).filter((k) => k.startsWith("autoencoder") || k === "widthScale" || k === "outliersRemovedBy").sort();
   const key = JSON.stringify({ stage: "autoencoder", profile: ctx.profile.name, seed: ctx.seed, params: keys.map((k) => [k, params[k]]) });
   return createHash("sha256").update(key).digest("hex").slice(0, 16);
 }
