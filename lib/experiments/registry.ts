@@ -5,6 +5,7 @@ import { runJoint } from "../methods/joint";
 import { runSelfTraining } from "../methods/self-training";
 import { SUPERVISED_PARAMS, runSupervised } from "../methods/supervised";
 import type { Experiment, Params } from "./experiment";
+import { EX6_EXPERIMENTS } from "./registry-ex6";
 
 const selfTraining = (id: string, title: string, params: Params): Experiment => ({
   id,
@@ -82,6 +83,7 @@ export const EXPERIMENTS: Experiment[] = [
     seed: 5,
     run: runJoint,
   },
+  ...EX6_EXPERIMENTS,
 ];
 
 export const EXPERIMENTS_BY_ID = new Map(EXPERIMENTS.map((e) => [e.id, e]));
