@@ -36,9 +36,9 @@ export const PROFILES: Record<ProfileName, Profile> = {
   smoke: {
     name: "smoke",
     description: "the same code paths on a few hundred images and at most two epochs (for CI on a CPU)",
-    labeledLimit: 384,
-    unlabeledLimit: 512,
-    testLimit: 256,
+    labeledLimit: 256,
+    unlabeledLimit: 256,
+    testLimit: 128,
     maxEpochs: 2,
     maxBatchSize: 64,
     widthScale: 0.25,

@@ -2,6 +2,8 @@
 import { AUTOENCODER_PARAMS, runTwoStep } from "../methods/autoencoder";
 import { runFixMatch } from "../methods/fixmatch";
 import { runJoint } from "../methods/joint";
+import { ONE_CLASS_PARAMS, runOneClass } from "../methods/one-class";
+import { ONE_CLASS_EXPERIMENT, withOutliersRemoved } from "../methods/outliers";
 import { runSelfTraining } from "../methods/self-training";
 import { SUPERVISED_PARAMS, runSupervised } from "../methods/supervised";
 import type { Experiment, Params } from "./experiment";
@@ -48,43 +50,60 @@ const twoStep = (id: string, title: string, encoder: "frozen" | "fine-tuned"): E
   run: runTwoStep,
 });
 
-export const EXPERIMENTS: Experiment[] = [
-  {
-    id: "ex1-supervised",
-    exercise: 1,
-    method: "supervised",
-    title: "Exercise 1: the classifier on the 10,080 labeled images",
-    params: SUPERVISED_PARAMS,
-    seed: 1,
-    run: runSupervised,
-  },
+const ex1: Experiment = {
+  id: "ex1-supervised",
+  exercise: 1,
+  method: "supervised",
+  title: "Exercise 1: the classifier on the 10,080 labeled images",
+  params: SUPERVISED_PARAMS,
+  seed: 1,
+  run: runSupervised,
+};
+
+const ex2 = [
   selfTraining("ex2-selftrain-confidence-t0.8", "Self-training, weights = confidence, threshold 0.8", { weighting: "confidence", threshold: 0.8 }),
   selfTraining("ex2-selftrain-confidence-t0.5", "Self-training, weights = confidence, threshold 0.5", { weighting: "confidence", threshold: 0.5 }),
   selfTraining("ex2-selftrain-softmatch", "Self-training, SoftMatch truncated-Gaussian weights, no threshold", { weighting: "softmatch", threshold: 0 }),
   fixMatch("ex2-fixmatch-confidence", "Online (FixMatch-style), weights = confidence above 0.95", { weighting: "confidence", threshold: 0.95 }),
+];
+
+const ex3 = [
   twoStep("ex3-autoencoder-frozen", "Autoencoder, then the classifier with the encoder frozen", "frozen"),
   twoStep("ex3-autoencoder-finetuned", "Autoencoder, then the classifier with the encoder fine-tuned", "fine-tuned"),
-  {
-    id: "ex4-joint",
-    exercise: 4,
-    method: "autoencoder-one-step",
-    title: "Autoencoder and classifier trained together",
-    params: {
-      epochs: 40,
-      labeledBatchSize: 128,
-      unlabeledBatchSize: 128,
-      reconstructionWeight: 10,
-      peakLearningRate: 0.1,
-      warmup: 0.15,
-      momentum: 0.9,
-      weightDecay: 5e-4,
-      labelSmoothing: 0.1,
-    },
-    seed: 5,
-    run: runJoint,
-  },
-  ...EX6_EXPERIMENTS,
 ];
+
+const ex4: Experiment = {
+  id: "ex4-joint",
+  exercise: 4,
+  method: "autoencoder-one-step",
+  title: "Autoencoder and classifier trained together",
+  params: {
+    epochs: 40,
+    labeledBatchSize: 128,
+    unlabeledBatchSize: 128,
+    reconstructionWeight: 10,
+    peakLearningRate: 0.1,
+    warmup: 0.15,
+    momentum: 0.9,
+    weightDecay: 5e-4,
+    labelSmoothing: 0.1,
+  },
+  seed: 5,
+  run: runJoint,
+};
+
+const byId = (list: Experiment[], id: string) => list.find((e) => e.id === id)!;
+
+// Exercise 5: the one-class network, then the best variant of Exercises 2-4 again without its outliers. Exercise 1
+// trains on the labeled images only, which the filter never touches: its result cannot change.
+const ex5 = [
+  { id: ONE_CLASS_EXPERIMENT, exercise: 5, method: "one-class", title: "One-class network (nu = 0.9): which unlabeled images are atypical", params: ONE_CLASS_PARAMS, seed: 6, run: runOneClass },
+  withOutliersRemoved(byId(ex2, "ex2-selftrain-softmatch"), "ex5-selftrain-softmatch", "Self-training (SoftMatch weights) without the outliers"),
+  withOutliersRemoved(byId(ex3, "ex3-autoencoder-finetuned"), "ex5-autoencoder-finetuned", "Autoencoder two steps (fine-tuned) without the outliers"),
+  withOutliersRemoved(ex4, "ex5-joint", "Autoencoder one step without the outliers"),
+];
+
+export const EXPERIMENTS: Experiment[] = [ex1, ...ex2, ...ex3, ex4, ...ex5, ...EX6_EXPERIMENTS];
 
 export const EXPERIMENTS_BY_ID = new Map(EXPERIMENTS.map((e) => [e.id, e]));
 

@@ -1,0 +1,190 @@
+// Exercise 5, first half: the one-class network ("lab9", after the One-Class Neural Network of Chalapathy et al.).
+//
+// The network is the Exercise 1 architecture with its output layer replaced by one unit with a sigmoid: a score
+// in (0, 1). Trained on the labeled (normal) images only, with L2 weight penalties on every kernel (the
+// optimizer's coupled weight decay) and the loss
+//     (1 / nu) * mean(max(0, r - score))
+// where r is not trained: before training and after every epoch it is reset to the (1 - nu) quantile of the
+// scores of the labeled images (the value at index floor(N (1 - nu)) of the sorted scores), so a fraction
+// 1 - nu of them falls below r by construction. Training stops once r moved less than `radiusTolerance` for
+// `radiusPatience` epochs in a row (or after `epochs`). nu = 0.9. Unlabeled images scoring below r are the
+// atypical ones, removed before Exercises 2-4 are repeated (lib/methods/outliers.ts).
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { trainLabels } from "../data/study";
+import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
+import { OUTPUT_LAYER, withOutputLayer } from "../models/classifier";
+import { NONE, WEAK, batchTensor } from "../training/augment";
+import { StepInputs, TrainingTask, train } from "../training/loop";
+import { Rng } from "../training/rng";
+import { newClassifier } from "./supervised";
+
+export const ONE_CLASS_PARAMS: Params = {
+  nu: 0.9,
+  epochs: 30,
+  batchSize: 256,
+  peakLearningRate: 0.05,
+  warmup: 0.1,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  radiusTolerance: 0.025,
+  radiusPatience: 3,
+};
+
+export const SCORE_LAYER = "one_class_score";
+
+export function buildOneClassNetwork(params: Params, seed: number): { classifier: tfl.LayersModel; oneClass: tfl.LayersModel } {
+  const classifier = newClassifier(params, seed);
+  const score = tfl.layers.dense({
+    units: 1,
+    activation: "sigmoid",
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: seed * 1000 + 998 }),
+    name: SCORE_LAYER,
+  });
+  return { classifier, oneClass: withOutputLayer(classifier, score, "one_class") };
+}
+
+/** The value at index floor(N (1 - nu)) of the sorted scores. */
+export function radiusOf(scores: Float32Array, nu: number): number {
+  const sorted = Float32Array.from(scores).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * (1 - nu)))];
+}
+
+/** (1 / nu) * mean(max(0, r - score)). */
+export function oneClassLoss(scores: tf.Tensor, radius: number, nu: number): tf.Scalar {
+  return tf.tidy(() => tf.div(tf.mean(tf.relu(tf.sub(radius, scores))), nu) as tf.Scalar);
+}
+
+/** Scores of `images[indices]` in inference mode, batch by batch. */
+export async function scoreImages(model: tfl.LayersModel, images: Uint8Array, indices: ArrayLike<number>, batchSize = 1000): Promise<Float32Array> {
+  const scores = new Float32Array(indices.length);
+  for (let start = 0; start < indices.length; start += batchSize) {
+    const end = Math.min(indices.length, start + batchSize);
+    const x = batchTensor(images, Int32Array.from({ length: end - start }, (_, i) => indices[start + i]), NONE, new Rng(0));
+    const y = model.predict(x) as tf.Tensor;
+    scores.set((await y.data()) as Float32Array, start);
+    tf.dispose([x, y]);
+  }
+  return scores;
+}
+
+interface RadiusState {
+  radius: number;
+  /** |r_new - r_old| after each epoch so far. */
+  moves: number[];
+}
+
+export function oneClassTask(
+  model: tfl.LayersModel,
+  images: Uint8Array,
+  labeled: Int32Array,
+  params: Params,
+  state: RadiusState,
+): TrainingTask {
+  const batchSize = params.batchSize as number;
+  const nu = params.nu as number;
+  let order = new Int32Array(0);
+  return {
+    models: [model],
+    stepsPerEpoch: Math.floor(labeled.length / batchSize),
+    batch(rng: Rng, _epoch: number, step: number): StepInputs {
+      if (step === 0) order = rng.permutation(labeled.length);
+      const picked = order.subarray(step * batchSize, (step + 1) * batchSize);
+      return { x: batchTensor(images, Int32Array.from(picked, (i) => labeled[i]), WEAK, rng) };
+    },
+    step(inputs: StepInputs) {
+      const scores = model.apply(inputs.x, { training: true }) as tf.Tensor;
+      return {
+        loss: oneClassLoss(scores, state.radius, nu),
+        metrics: { shareBelowRadius: tf.mean(tf.cast(tf.less(scores, state.radius), "float32")) as tf.Scalar },
+      };
+    },
+    // After every epoch: r is reset to the (1 - nu) quantile of the labeled images' scores.
+    async evaluate() {
+      const radius = radiusOf(await scoreImages(model, images, labeled), nu);
+      const move = Math.abs(radius - state.radius);
+      state.moves.push(move);
+      state.radius = radius;
+      return { radius, radiusMove: move };
+    },
+    endEpoch() {
+      const patience = params.radiusPatience as number;
+      const recent = state.moves.slice(-patience);
+      if (recent.length === patience && recent.every((m) => m < (params.radiusTolerance as number))) return "stop";
+    },
+    saveState: () => ({ ...state, moves: [...state.moves] }),
+    loadState(saved: unknown) {
+      Object.assign(state, saved as RadiusState);
+    },
+  };
+}
+
+/** Counts of `values` in `bins` equal bins over [lo, hi]. */
+function histogram(values: Float32Array, lo: number, hi: number, bins: number): number[] {
+  const counts = new Array<number>(bins).fill(0);
+  const width = (hi - lo) / bins || 1;
+  for (const v of values) counts[Math.min(bins - 1, Math.max(0, Math.floor((v - lo) / width)))]++;
+  return counts;
+}
+
+function extremes(scores: Float32Array, indices: Int32Array, count: number): { most: number[]; least: number[] } {
+  const order = Array.from(scores.keys()).sort((a, b) => scores[a] - scores[b]);
+  return { least: order.slice(0, count).map((i) => indices[i]), most: order.slice(-count).reverse().map((i) => indices[i]) };
+}
+
+export async function runOneClass(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome> {
+  const { data, seed } = ctx;
+  const images = data.cifar.train.images;
+  const { classifier, oneClass } = buildOneClassNetwork(params, seed);
+  try {
+    const state: RadiusState = { radius: radiusOf(await scoreImages(oneClass, images, data.labeled), params.nu as number), moves: [] };
+    const run = await train(oneClassTask(oneClass, images, data.labeled, params, state), {
+      epochs: params.epochs as number,
+      schedule: { peak: params.peakLearningRate as number, warmup: params.warmup as number, decay: "constant" },
+      optimizer: { momentum: params.momentum as number, weightDecay: params.weightDecay as number },
+      seed, checkpointDir: ctx.checkpointDir(), configHash: ctx.configHash, deadline: ctx.deadline, progress: ctx.progress,
+    });
+    if (!run.complete) {
+      return { complete: false, trainAccuracy: NaN, testAccuracy: NaN, history: run.history, details: {}, data: { labeled: 0, unlabeled: 0, test: 0 }, seconds: run.seconds };
+    }
+    const started = Date.now();
+    const r = state.radius;
+    const [labeledScores, unlabeledScores, testScores] = [
+      await scoreImages(oneClass, images, data.labeled),
+      await scoreImages(oneClass, images, data.unlabeled),
+      await scoreImages(oneClass, data.test.images, Int32Array.from({ length: data.test.count }, (_, i) => i)),
+    ];
+    const removed = Array.from(data.unlabeled).filter((_, i) => unlabeledScores[i] < r);
+    const share = (scores: Float32Array) => scores.filter((s) => s >= r).length / Math.max(1, scores.length);
+    const hidden = trainLabels(data, Int32Array.from(removed));
+    const removedByClass = new Array<number>(data.cifar.fineNames.length).fill(0);
+    for (const label of hidden) removedByClass[label]++;
+    const lo = [...labeledScores, ...unlabeledScores].reduce((a, b) => Math.min(a, b), Infinity);
+    const hi = [...labeledScores, ...unlabeledScores].reduce((a, b) => Math.max(a, b), -Infinity);
+    return {
+      complete: true,
+      // For the one-class network: the share of labeled (train) and of test images scored at or above r.
+      trainAccuracy: share(labeledScores),
+      testAccuracy: share(testScores),
+      history: run.history,
+      details: {
+        accuracyMeaning: "share of the labeled (train) and test images scored at or above the final radius r",
+        radius: r,
+        stoppedEarly: run.stoppedEarly,
+        epochsRun: run.history.length,
+        removed,
+        removedCount: removed.length,
+        keptCount: data.unlabeled.length - removed.length,
+        removedByClass,
+        scoreHistogram: { lo, hi, labeled: histogram(labeledScores, lo, hi, 40), unlabeled: histogram(unlabeledScores, lo, hi, 40) },
+        typicalUnlabeled: extremes(unlabeledScores, data.unlabeled, 12),
+        tiesAtRadius: unlabeledScores.filter((s) => s === r).length,
+      },
+      data: { labeled: data.labeled.length, unlabeled: data.unlabeled.length, test: data.test.count },
+      seconds: run.seconds + (Date.now() - started) / 1000,
+    };
+  } finally {
+    oneClass.dispose();
+    classifier.getLayer(OUTPUT_LAYER).dispose(); // the one layer of the classifier the one-class network lacks
+  }
+}
