@@ -4,6 +4,7 @@ import { initBackend } from "../lib/backend";
 import { smoothedTargets, weightedCrossEntropy } from "../lib/methods/classification";
 import { pseudoLabelPrecision } from "../lib/methods/fixmatch";
 import { certaintyWeights, histogram } from "../lib/methods/self-training";
+import { ONE_CLASS_PARAMS, oneClassLoss, oneClassTask, radiusOf } from "../lib/methods/one-class";
 
 const value = async (t: tf.Tensor) => {
   const v = (await t.data())[0];
@@ -51,5 +52,29 @@ describe("method building blocks", () => {
     assert.ok(soft[0] < soft[1] && soft[1] < 1, "below the mean it falls with the distance");
     assert.ok(mean > 0.5);
     assert.deepEqual(histogram([0, 0.05, 0.5, 0.999, 1], 4), [2, 0, 1, 2]);
+  });
+
+  it("sets the one-class radius to the value at index floor(N (1 - nu)) of the sorted scores", () => {
+    const scores = Float32Array.from({ length: 20 }, (_, i) => (19 - i) / 20); // 0.95 .. 0
+    assert.equal(radiusOf(scores, 0.75), Math.fround(5 / 20)); // index floor(20 * 0.25) = 5 of the ascending order
+    // As in the course's Python, floor(N * (1 - nu)) in floating point: 1 - 0.9 = 0.0999..., so N = 20 gives index 1.
+    assert.equal(radiusOf(scores, 0.9), Math.fround(1 / 20));
+    assert.equal(radiusOf(Float32Array.from([0.3, 0.1, 0.2]), 0.9), Math.fround(0.1));
+  });
+
+  it("computes the one-class loss (1/nu) mean(max(0, r - score))", async () => {
+    const scores = tf.tensor1d([0.2, 0.5, 0.9]);
+    assert.ok(Math.abs((await value(oneClassLoss(scores, 0.6, 0.9))) - (0.4 + 0.1) / 3 / 0.9) < 1e-6);
+    scores.dispose();
+  });
+
+  it("stops once the radius moved less than the tolerance for `patience` epochs in a row", () => {
+    const state = { radius: 0.5, moves: [0.1, 0.01, 0.02] };
+    const task = oneClassTask(null as never, new Uint8Array(0), new Int32Array(0), ONE_CLASS_PARAMS, state);
+    assert.equal(task.endEpoch!({ epoch: 3, loss: 0, learningRate: 0, seconds: 0 }), undefined, "two small moves are not enough");
+    state.moves.push(0.024);
+    assert.equal(task.endEpoch!({ epoch: 4, loss: 0, learningRate: 0, seconds: 0 }), "stop");
+    state.moves.push(0.03);
+    assert.equal(task.endEpoch!({ epoch: 5, loss: 0, learningRate: 0, seconds: 0 }), undefined);
   });
 });
