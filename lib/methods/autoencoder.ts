@@ -15,9 +15,9 @@ import type { ExperimentContext, ExperimentOutcome, Params } from "../experiment
 import { AutoencoderFamily, buildAutoencoderFamily } from "../models/autoencoder";
 import { DEFAULT_CLASSIFIER, HEAD_POOLING_LAYER, OUTPUT_LAYER, scaleWidths } from "../models/classifier";
 import { NONE, WEAK, WeakAugmentation, batchTensor } from "../training/augment";
-import { accuracy } from "../training/evaluate";
 import { EpochRecord, StepInputs, TrainingTask, train } from "../training/loop";
 import { Rng } from "../training/rng";
+import { classifierOutcome, pausedOutcome } from "./recipe";
 import { trainClassifier } from "./supervised";
 
 export const AUTOENCODER_PARAMS: Params = {
@@ -149,26 +149,18 @@ function frozenForward(family: AutoencoderFamily): (x: tf.Tensor) => tf.Tensor2D
 export async function runTwoStep(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome> {
   const { data, seed } = ctx;
   const family = buildFamily(params, seed);
-  const incomplete = (history: EpochRecord[], seconds: number): ExperimentOutcome => ({
-    complete: false, trainAccuracy: NaN, testAccuracy: NaN, history, details: {}, data: { labeled: 0, unlabeled: 0, test: 0 }, seconds,
-  });
   try {
     const stage = await pretrainAutoencoder(ctx, params, family);
-    if (!stage.complete) return incomplete([], stage.seconds);
+    if (!stage.complete) return pausedOutcome([], stage.seconds);
     const frozen = params.encoder === "frozen";
     const dense = family.classifier.getLayer(OUTPUT_LAYER);
     const labels = trainLabels(data, data.labeled);
     const run = await trainClassifier(ctx, family.classifier, { indices: data.labeled, labels, weights: null }, params, seed, ctx.checkpointDir(),
       frozen ? { forward: frozenForward(family), trainableVariables: () => dense.trainableWeights.map((w) => w.read() as tf.Variable) } : {});
-    if (!run.complete) return incomplete(run.history, stage.seconds + run.seconds);
-    const started = Date.now();
-    const trainAccuracy = await accuracy(family.classifier, data.cifar.train.images, labels, { indices: data.labeled });
-    return {
-      complete: true,
-      trainAccuracy,
-      testAccuracy: run.testAccuracy,
-      history: run.history,
-      details: {
+    return await classifierOutcome(ctx, family.classifier, run, {
+      usesUnlabeled: true,
+      earlierSeconds: stage.seconds,
+      details: async () => ({
         encoder: params.encoder,
         autoencoder: {
           history: stage.history,
@@ -177,10 +169,8 @@ export async function runTwoStep(ctx: ExperimentContext, params: Params): Promis
           samples: stage.samples,
           images: data.labeled.length + data.unlabeled.length,
         },
-      },
-      data: { labeled: data.labeled.length, unlabeled: data.unlabeled.length, test: data.test.count },
-      seconds: stage.seconds + run.seconds + (Date.now() - started) / 1000,
-    };
+      }),
+    });
   } finally {
     family.joint.dispose();
   }

@@ -16,6 +16,7 @@ import { accuracy } from "../training/evaluate";
 import { StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
+import { classifierOutcome, sgdTrainOptions } from "./recipe";
 import { newClassifier } from "./supervised";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
@@ -123,24 +124,8 @@ export async function runFixMatch(ctx: ExperimentContext, params: Params): Promi
     async () => ({ testAccuracy: await testAccuracy() }),
   );
   try {
-    const run = await train(task, {
-      epochs: params.epochs as number,
-      schedule: { peak: params.peakLearningRate as number, warmup: params.warmup as number, decay: "linear" },
-      optimizer: { momentum: params.momentum as number, weightDecay: params.weightDecay as number },
-      seed, checkpointDir: ctx.checkpointDir(), configHash: ctx.configHash, deadline: ctx.deadline, progress: ctx.progress,
-    });
-    const started = Date.now();
-    const trainAccuracy = run.complete ? await accuracy(model, images, labels, { indices: data.labeled }) : NaN;
-    const last = run.history[run.history.length - 1];
-    return {
-      complete: run.complete,
-      trainAccuracy,
-      testAccuracy: last?.testAccuracy ?? NaN,
-      history: run.history,
-      details: {},
-      data: { labeled: data.labeled.length, unlabeled: data.unlabeled.length, test: data.test.count },
-      seconds: run.seconds + (Date.now() - started) / 1000,
-    };
+    const run = await train(task, sgdTrainOptions(ctx, params));
+    return await classifierOutcome(ctx, model, run, { usesUnlabeled: true });
   } finally {
     model.dispose();
   }

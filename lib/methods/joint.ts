@@ -17,6 +17,7 @@ import { StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { meanReconstructionError, reconstructionError, reconstructionSamples, buildFamily } from "./autoencoder";
 import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
+import { classifierOutcome, sgdTrainOptions } from "./recipe";
 
 const CLASSES = 100;
 
@@ -92,29 +93,14 @@ export async function runJoint(ctx: ExperimentContext, params: Params): Promise<
     async () => ({ testAccuracy: await testAccuracy() }),
   );
   try {
-    const run = await train(task, {
-      epochs: params.epochs as number,
-      schedule: { peak: params.peakLearningRate as number, warmup: params.warmup as number, decay: "linear" },
-      optimizer: { momentum: params.momentum as number, weightDecay: params.weightDecay as number },
-      seed, checkpointDir: ctx.checkpointDir(), configHash: ctx.configHash, deadline: ctx.deadline, progress: ctx.progress,
-    });
-    const incomplete = { trainAccuracy: NaN, testAccuracy: NaN, details: {}, data: { labeled: 0, unlabeled: 0, test: 0 } };
-    if (!run.complete) return { ...incomplete, complete: false, history: run.history, seconds: run.seconds };
-    const started = Date.now();
-    const trainAccuracy = await accuracy(family.classifier, images, labels, { indices: data.labeled });
-    const last = run.history[run.history.length - 1];
-    return {
-      complete: true,
-      trainAccuracy,
-      testAccuracy: last.testAccuracy,
-      history: run.history,
-      details: {
+    const run = await train(task, sgdTrainOptions(ctx, params));
+    return await classifierOutcome(ctx, family.classifier, run, {
+      usesUnlabeled: true,
+      details: async () => ({
         testReconstructionError: await meanReconstructionError(family.autoencoder, data.test.images, data.test.count),
         samples: await reconstructionSamples(family.autoencoder, data.test.images),
-      },
-      data: { labeled: data.labeled.length, unlabeled: data.unlabeled.length, test: data.test.count },
-      seconds: run.seconds + (Date.now() - started) / 1000,
-    };
+      }),
+    });
   } finally {
     family.joint.dispose(); // the joint model holds every layer of the family
   }

@@ -17,6 +17,7 @@ import { OUTPUT_LAYER, withOutputLayer } from "../models/classifier";
 import { NONE, WEAK, batchTensor } from "../training/augment";
 import { StepInputs, TrainingTask, train } from "../training/loop";
 import { Rng } from "../training/rng";
+import { pausedOutcome, sgdTrainOptions } from "./recipe";
 import { newClassifier } from "./supervised";
 
 export const ONE_CLASS_PARAMS: Params = {
@@ -138,15 +139,9 @@ export async function runOneClass(ctx: ExperimentContext, params: Params): Promi
   const { classifier, oneClass } = buildOneClassNetwork(params, seed);
   try {
     const state: RadiusState = { radius: radiusOf(await scoreImages(oneClass, images, data.labeled), params.nu as number), moves: [] };
-    const run = await train(oneClassTask(oneClass, images, data.labeled, params, state), {
-      epochs: params.epochs as number,
-      schedule: { peak: params.peakLearningRate as number, warmup: params.warmup as number, decay: "constant" },
-      optimizer: { momentum: params.momentum as number, weightDecay: params.weightDecay as number },
-      seed, checkpointDir: ctx.checkpointDir(), configHash: ctx.configHash, deadline: ctx.deadline, progress: ctx.progress,
-    });
-    if (!run.complete) {
-      return { complete: false, trainAccuracy: NaN, testAccuracy: NaN, history: run.history, details: {}, data: { labeled: 0, unlabeled: 0, test: 0 }, seconds: run.seconds };
-    }
+    // Constant learning rate after the warm-up: the radius rule, not a schedule, decides when training ends.
+    const run = await train(oneClassTask(oneClass, images, data.labeled, params, state), sgdTrainOptions(ctx, params, { decay: "constant" }));
+    if (!run.complete) return pausedOutcome(run.history, run.seconds);
     const started = Date.now();
     const r = state.radius;
     const [labeledScores, unlabeledScores, testScores] = [

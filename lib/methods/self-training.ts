@@ -16,6 +16,7 @@ import type { ExperimentContext, ExperimentOutcome, Params } from "../experiment
 import { writeJsonAtomic } from "../experiments/results";
 import { accuracy, predict } from "../training/evaluate";
 import { EpochRecord, restoreWeights } from "../training/loop";
+import { pausedOutcome } from "./recipe";
 import { newClassifier, trainClassifier } from "./supervised";
 
 export type Weighting = "confidence" | "softmatch";
@@ -96,7 +97,7 @@ export async function runSelfTraining(ctx: ExperimentContext, params: Params): P
         const run = await trainClassifier(ctx, student, examples, params, ctx.seed + round, roundDir);
         if (!run.complete) {
           student.dispose();
-          return { complete: false, trainAccuracy: NaN, testAccuracy: NaN, history, details: {}, data: { labeled: 0, unlabeled: 0, test: 0 }, seconds };
+          return pausedOutcome(history, seconds);
         }
         let correct = 0;
         for (const i of chosen) if (pseudo.labels[i] === hiddenLabels[i]) correct++;

@@ -12,6 +12,7 @@ import { WEAK } from "../training/augment";
 import { accuracy } from "../training/evaluate";
 import { EpochRecord, train } from "../training/loop";
 import { ClassificationExtras, WeightedExamples, classificationTask } from "./classification";
+import { classifierOutcome, sgdTrainOptions } from "./recipe";
 
 export const SUPERVISED_PARAMS: Params = {
   epochs: 60,
@@ -53,16 +54,7 @@ export async function trainClassifier(
     { batchSize: params.batchSize as number, numClasses: 100, labelSmoothing: params.labelSmoothing as number, augmentation: WEAK },
     { ...extras, evaluate: async () => ({ testAccuracy: await testAccuracy() }) },
   );
-  const run = await train(task, {
-    epochs: params.epochs as number,
-    schedule: { peak: params.peakLearningRate as number, warmup: params.warmup as number, decay: "linear" },
-    optimizer: { momentum: params.momentum as number, weightDecay: params.weightDecay as number },
-    seed,
-    checkpointDir,
-    configHash: ctx.configHash,
-    deadline: ctx.deadline,
-    progress: ctx.progress,
-  });
+  const run = await train(task, sgdTrainOptions(ctx, params, { seed, checkpointDir }));
   const last = run.history[run.history.length - 1];
   return { complete: run.complete, history: run.history, seconds: run.seconds, testAccuracy: last?.testAccuracy ?? (await testAccuracy()) };
 }
@@ -73,17 +65,7 @@ export async function runSupervised(ctx: ExperimentContext, params: Params): Pro
   try {
     const labels = trainLabels(data, data.labeled);
     const run = await trainClassifier(ctx, model, { indices: data.labeled, labels, weights: null }, params, seed, ctx.checkpointDir());
-    const started = Date.now();
-    const trainAccuracy = run.complete ? await accuracy(model, data.cifar.train.images, labels, { indices: data.labeled }) : NaN;
-    return {
-      complete: run.complete,
-      trainAccuracy,
-      testAccuracy: run.testAccuracy,
-      history: run.history,
-      details: {},
-      data: { labeled: data.labeled.length, unlabeled: 0, test: data.test.count },
-      seconds: run.seconds + (Date.now() - started) / 1000,
-    };
+    return await classifierOutcome(ctx, model, run, { usesUnlabeled: false });
   } finally {
     model.dispose();
   }
