@@ -72,8 +72,12 @@ export function effectiveParams(params: Params, profile: Profile): Params {
 }
 
 export function configHash(experiment: Experiment, profile: Profile): string {
-  const key = JSON.stringify({ id: experiment.id, params: effectiveParams(experiment.params, profile), profile: profile.name, seed: experiment.seed });
-  return createHash("sha256").update(key).digest("hex").slice(0, 16);
+  const base = { id: experiment.id, params: effectiveParams(experiment.params, profile), profile: profile.name, seed: experiment.seed };
+  // A profile that trains on a subset names its sizes, so changing them retrains; the full profile uses every
+  // image and has none, which keeps its key (and the committed results' hashes) as it has always been.
+  const limits = [profile.labeledLimit, profile.unlabeledLimit, profile.testLimit];
+  const key = limits.every((l) => l === null) ? base : { ...base, limits };
+  return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 16);
 }
 
 export interface RunOptions {

@@ -1,0 +1,30 @@
+import { strict as assert } from "assert";
+import { PROFILES } from "../lib/config";
+import { configHash, effectiveParams } from "../lib/experiments/experiment";
+import { EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
+
+describe("experiment configurations", () => {
+  const ex1 = EXPERIMENTS_BY_ID.get("ex1-supervised")!;
+
+  it("caps epochs and batch sizes, and scales widths, under a smaller profile", () => {
+    const smoke = effectiveParams({ epochs: 60, autoencoderEpochs: 10, batchSize: 256, labeledBatchSize: 128, peakLearningRate: 0.2 }, PROFILES.smoke);
+    assert.deepEqual(smoke, { epochs: 2, autoencoderEpochs: 2, batchSize: 64, labeledBatchSize: 64, peakLearningRate: 0.2, widthScale: 0.25 });
+    assert.deepEqual(effectiveParams({ epochs: 60, batchSize: 256 }, PROFILES.full), { epochs: 60, batchSize: 256, widthScale: 1 });
+  });
+
+  it("hashes everything that changes a result: parameters, seed, profile and its data sizes", () => {
+    const base = configHash(ex1, PROFILES.full);
+    assert.notEqual(configHash({ ...ex1, params: { ...ex1.params, epochs: 61 } }, PROFILES.full), base);
+    assert.notEqual(configHash({ ...ex1, seed: 99 }, PROFILES.full), base);
+    assert.notEqual(configHash(ex1, PROFILES.smoke), base);
+    assert.notEqual(configHash(ex1, { ...PROFILES.smoke, labeledLimit: 512 }), configHash(ex1, PROFILES.smoke));
+    assert.equal(configHash(ex1, PROFILES.full), base, "stable");
+  });
+
+  it("selects by id, prefix and glob, and rejects unknown names", () => {
+    assert.deepEqual(selectExperiments(["ex1-supervised"]).map((e) => e.id), ["ex1-supervised"]);
+    assert.ok(selectExperiments(["ex2"]).every((e) => e.id.startsWith("ex2-")) && selectExperiments(["ex2"]).length >= 3);
+    assert.ok(selectExperiments(["ex2-self*"]).every((e) => e.id.startsWith("ex2-self")));
+    assert.throws(() => selectExperiments(["ex9"]), /no experiment matches "ex9"/);
+  });
+});
