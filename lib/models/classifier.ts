@@ -6,7 +6,6 @@
 //   one-class   = classifier with another output layer                      (Exercise 5)
 // The backbone is fully convolutional (convolutions, BatchNorm, ReLU, max pooling, residual additions); the
 // only Dense layer is the last one, as the assignment requires.
-import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 export interface ClassifierConfig {
@@ -149,9 +148,4 @@ export function describeLayers(model: tfl.LayersModel): LayerRow[] {
       config: Object.fromEntries(keep.filter((k) => cfg[k] !== undefined).map((k) => [k, cfg[k]])),
     };
   });
-}
-
-/** Logits to class predictions (argmax), for evaluation. */
-export function predictClasses(model: tfl.LayersModel, images: tf.Tensor4D): tf.Tensor1D {
-  return tf.tidy(() => tf.argMax(model.predict(images) as tf.Tensor2D, 1) as tf.Tensor1D);
 }

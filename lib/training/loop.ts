@@ -5,7 +5,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { util } from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import * as fs from "node:fs";
 import { LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
 import { LoopOptimizer, OptimizerConfig, createOptimizer } from "./optimizer";
 import { Progress, consoleProgress } from "./progress";
@@ -244,9 +243,4 @@ export function restoreWeights(models: tfl.LayersModel[], dir: string): void {
   const checkpoint = loadCheckpoint<CheckpointState>(dir);
   if (!checkpoint) throw new Error(`no checkpoint in ${dir}: run the experiment that writes it first`);
   writeWeights(checkpoint, uniqueVariables(models, false), dir);
-}
-
-/** Deletes a run's checkpoint (for a forced fresh run). */
-export function clearCheckpoint(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
 }
