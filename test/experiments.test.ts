@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { PROFILES } from "../lib/config";
-import { configHash, effectiveParams } from "../lib/experiments/experiment";
+import { configHash, deviceSharing, effectiveParams } from "../lib/experiments/experiment";
+import { timeOf } from "../lib/report/common";
+import type { ResultRecord } from "../lib/experiments/results";
 import { EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
 
 describe("experiment configurations", () => {
@@ -26,5 +28,25 @@ describe("experiment configurations", () => {
     assert.ok(selectExperiments(["ex2"]).every((e) => e.id.startsWith("ex2-")) && selectExperiments(["ex2"]).length >= 3);
     assert.ok(selectExperiments(["ex2-self*"]).every((e) => e.id.startsWith("ex2-self")));
     assert.throws(() => selectExperiments(["ex9"]), /no experiment matches "ex9"/);
+  });
+
+  it("records and shows that a run shared the GPU with other experiment processes (DEVICE_SHARED_BY)", () => {
+    const saved = process.env.DEVICE_SHARED_BY;
+    try {
+      delete process.env.DEVICE_SHARED_BY;
+      assert.deepEqual(deviceSharing(), {});
+      process.env.DEVICE_SHARED_BY = "1";
+      assert.deepEqual(deviceSharing(), {}, "alone");
+      process.env.DEVICE_SHARED_BY = "9";
+      assert.deepEqual(deviceSharing(), { deviceSharedBy: 9 });
+      process.env.DEVICE_SHARED_BY = "many";
+      assert.throws(() => deviceSharing(), /DEVICE_SHARED_BY=many: expected the number of experiment processes/);
+    } finally {
+      if (saved === undefined) delete process.env.DEVICE_SHARED_BY;
+      else process.env.DEVICE_SHARED_BY = saved;
+    }
+    const r = { seconds: 300 } as ResultRecord;
+    assert.equal(timeOf(r), "5.0 min");
+    assert.equal(timeOf({ ...r, deviceSharedBy: 9 }), "5.0 min (GPU shared by up to 9 runs)");
   });
 });

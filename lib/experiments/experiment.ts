@@ -145,6 +145,7 @@ async function runExperiment(runner: Runner, experiment: Experiment, hash: strin
     seconds: outcome.seconds,
     backend: backend.choice,
     device: backend.device,
+    ...deviceSharing(),
     commit: gitCommit(),
     date: new Date().toISOString(),
     data: outcome.data,
@@ -154,6 +155,19 @@ async function runExperiment(runner: Runner, experiment: Experiment, hash: strin
   const file = writeResult(result);
   progress.note(`${experiment.id}: train accuracy ${result.trainAccuracy.toFixed(4)}, test accuracy ${result.testAccuracy.toFixed(4)}, ${result.seconds.toFixed(0)} s -> ${file}`);
   return result;
+}
+
+/**
+ * Full runs on the GPU host start several experiment processes at once (the GPU sits idle between one process's
+ * kernel launches); DEVICE_SHARED_BY=N says so, and the result records it because its wall time is then longer
+ * than the experiment alone would take.
+ */
+export function deviceSharing(): { deviceSharedBy?: number } {
+  const raw = process.env.DEVICE_SHARED_BY;
+  if (raw === undefined || raw === "") return {};
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`DEVICE_SHARED_BY=${raw}: expected the number of experiment processes sharing the device (an integer >= 1)`);
+  return n > 1 ? { deviceSharedBy: n } : {};
 }
 
 /** Thrown when a time-limited job must stop before an experiment (or its dependency) is complete. */

@@ -21,6 +21,8 @@ export interface ResultRecord {
   seconds: number;
   backend: string;
   device: string;
+  /** How many experiment processes shared the device while this one ran (DEVICE_SHARED_BY); absent = alone. */
+  deviceSharedBy?: number;
   commit: string;
   date: string;
   /** Training images per example count: labeled, unlabeled and test images the run saw. */
@@ -31,7 +33,7 @@ export interface ResultRecord {
 }
 
 export const SUMMARY_FIELDS = [
-  "experiment", "exercise", "method", "profile", "trainAccuracy", "testAccuracy", "seconds", "backend", "device", "commit",
+  "experiment", "exercise", "method", "profile", "trainAccuracy", "testAccuracy", "seconds", "backend", "device", "deviceSharedBy", "commit",
 ] as const;
 
 export type SummaryRow = Pick<ResultRecord, (typeof SUMMARY_FIELDS)[number]>;

@@ -4,7 +4,7 @@ import type { ResultRecord } from "../experiments/results";
 import { encodePng, upscale } from "../images";
 import type { ReconstructionSamples } from "../methods/autoencoder";
 import { REFERENCE_SOLUTION } from "./reference";
-import { acc, minutes, pct, provenanceLine } from "./common";
+import { acc, minutes, pct, provenanceLine, timeOf } from "./common";
 
 interface AutoencoderDetails {
   history: ResultRecord["history"];
@@ -94,7 +94,7 @@ export function accuracyTableMarkdown(results: ResultRecord[]): string {
     "|---|---:|---:|---:|---:|---|",
     ...results.map((r) => {
       const error = autoencoderStage(r)?.testReconstructionError ?? (r.details.testReconstructionError as number | undefined);
-      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${error === undefined ? "" : error.toFixed(4)} | ${minutes(r.seconds)} | ${provenanceLine(r)} |`;
+      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${error === undefined ? "" : error.toFixed(4)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
     }),
   ].join("\n");
 }

@@ -11,6 +11,11 @@ export function minutes(seconds: number): string {
   return seconds < 120 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`;
 }
 
+/** A result's wall time, flagged when other experiment processes shared the device meanwhile. */
+export function timeOf(r: ResultRecord): string {
+  return r.deviceSharedBy ? `${minutes(r.seconds)} (GPU shared by up to ${r.deviceSharedBy} runs)` : minutes(r.seconds);
+}
+
 /** The model's layers as a markdown table (type, output shape, parameters, settings). */
 export function layerTableMarkdown(model: tfl.LayersModel): string {
   const rows = describeLayers(model).map((r) => {
@@ -27,14 +32,14 @@ export function layerTableMarkdown(model: tfl.LayersModel): string {
 
 /** One line of provenance: where, on what and when a result was produced. */
 export function provenanceLine(r: ResultRecord): string {
-  return `profile \`${r.profile}\`, backend ${r.backend} on ${r.device}, ${minutes(r.seconds)}, commit \`${r.commit.slice(0, 10)}\`, ${r.date.slice(0, 10)}`;
+  return `profile \`${r.profile}\`, backend ${r.backend} on ${r.device}, ${timeOf(r)}, commit \`${r.commit.slice(0, 10)}\`, ${r.date.slice(0, 10)}`;
 }
 
 export function resultsTableMarkdown(results: ResultRecord[]): string {
   return [
     "| experiment | method | train accuracy | test accuracy | time | device |",
     "|---|---|---:|---:|---:|---|",
-    ...results.map((r) => `| ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | ${acc(r.testAccuracy)} | ${minutes(r.seconds)} | ${r.device} |`),
+    ...results.map((r) => `| ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | ${acc(r.testAccuracy)} | ${timeOf(r)} | ${r.device} |`),
   ].join("\n");
 }
 

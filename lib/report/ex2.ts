@@ -3,7 +3,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { ResultRecord } from "../experiments/results";
 import type { RoundReport } from "../methods/self-training";
 import { REFERENCE_SOLUTION } from "./reference";
-import { acc, minutes, pct, provenanceLine } from "./common";
+import { acc, minutes, pct, provenanceLine, timeOf } from "./common";
 
 const rounds = (r: ResultRecord): RoundReport[] => (r.details.rounds as RoundReport[] | undefined) ?? [];
 const isRounds = (r: ResultRecord) => r.method === "self-training";
@@ -137,7 +137,7 @@ export function ex2AccuracyTable(results: ResultRecord[], ex1: ResultRecord): st
     `| ${ex1.experiment} (Exercise 1) | ${acc(ex1.trainAccuracy)} | ${acc(ex1.testAccuracy)} | | ${minutes(ex1.seconds)} | ${provenanceLine(ex1)} |`,
     ...results.map((r) => {
       const delta = r.testAccuracy - ex1.testAccuracy;
-      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${delta >= 0 ? "+" : ""}${pct(delta)} | ${minutes(r.seconds)} | ${provenanceLine(r)} |`;
+      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${delta >= 0 ? "+" : ""}${pct(delta)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
     }),
     "",
     "¹ Wall time of the whole experiment; for the round-based variants it includes training their round-0 teacher (Exercise 1).",

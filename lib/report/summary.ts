@@ -1,7 +1,7 @@
 // The comparison of every experiment of the study (notebook 06 ends with it).
 import type { TopLevelSpec } from "vega-lite";
 import type { ResultRecord } from "../experiments/results";
-import { acc, minutes } from "./common";
+import { acc, timeOf } from "./common";
 
 /** Test and train accuracy of every experiment, grouped by exercise. */
 export function studyComparisonChart(results: ResultRecord[]): TopLevelSpec {
@@ -29,6 +29,6 @@ export function studyComparisonTable(results: ResultRecord[]): string {
   return [
     "| exercise | experiment | method | train accuracy | test accuracy | time | device | profile |",
     "|---:|---|---|---:|---:|---:|---|---|",
-    ...results.map((r) => `| ${r.exercise} | ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${minutes(r.seconds)} | ${r.device} | ${r.profile} |`),
+    ...results.map((r) => `| ${r.exercise} | ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${timeOf(r)} | ${r.device} | ${r.profile} |`),
   ].join("\n");
 }

@@ -1,0 +1,357 @@
+// Exercise 6: the contrastive technique's loss, its training diagnostics (loss parts, cluster sizes, k-NN probe per
+// epoch) and the generated answers to the questions of Exercises 3, 4 and 5 for its variants.
+import type { TopLevelSpec } from "vega-lite";
+import type { ResultRecord } from "../experiments/results";
+import type { EpochRecord } from "../training/loop";
+import { KNN_TEMPERATURE } from "../methods/contrastive-probe";
+import { REFERENCE_SOLUTION } from "./reference";
+import { acc, minutes, pct, provenanceLine, timeOf } from "./common";
+
+interface ContrastiveDetails {
+  history: EpochRecord[];
+  seconds: number;
+  initial: Record<string, number> | null;
+  final: Record<string, number>;
+  images: number;
+}
+
+/** The pretraining stage a two-step result stored (undefined for the one-step model). */
+export const contrastiveStage = (r: ResultRecord) => r.details.contrastive as ContrastiveDetails | undefined;
+
+const isTwoStep = (r: ResultRecord) => r.method === "contrastive-two-step";
+const isJoint = (r: ResultRecord) => r.method === "contrastive-one-step";
+const removedBy = (r: ResultRecord) => r.params.outliersRemovedBy as string | undefined;
+const signed = (x: number) => `${x >= 0 ? "+" : ""}${pct(x)}`;
+
+/** A run's diagnostic series: the stage of a two-step result, or the one-step run itself, with epoch 0 first. */
+function series(r: ResultRecord): { label: string; history: EpochRecord[]; initial: Record<string, number> | null } {
+  const stage = contrastiveStage(r);
+  if (stage) return { label: `${r.experiment}: contrastive pretraining (step 1)`, history: stage.history, initial: stage.initial };
+  return { label: `${r.experiment} (one step)`, history: r.history, initial: (r.details.initial as Record<string, number> | null | undefined) ?? null };
+}
+
+/** One series per distinct pretraining stage (both two-step variants share theirs) and per one-step run. */
+function distinctSeries(results: ResultRecord[]) {
+  const seen = new Set<string>();
+  const out: ReturnType<typeof series>[] = [];
+  for (const r of results) {
+    const s = series(r);
+    const key = JSON.stringify(s.history.map((h) => h.loss));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(isTwoStep(r) ? { ...s, label: `contrastive pretraining${removedBy(r) ? " (outliers removed)" : ""}` } : s);
+  }
+  return out;
+}
+
+/** The series' records with the untrained network's evaluation first (as epoch 0) when it was recorded. */
+function withInitial(s: ReturnType<typeof series>): Record<string, number>[] {
+  return [...(s.initial ? [{ ...s.initial, epoch: 0 }] : []), ...s.history];
+}
+
+/** The loss as implemented, with the weights a result ran with. */
+export function lossMarkdown(r: ResultRecord): string {
+  const p = r.params;
+  const k = p.contrastiveClusters as number;
+  const lines = [
+    `For a batch of B images, two views each (crop + flip, then colour jitter and a 16×16 cutout), one forward pass over the 2B views gives`,
+    `the encoder's 4×4×C feature maps; the classifier's own global average pooling (no weights) turns each into a vector **h** (C values),`,
+    `and **Z = h / ‖h‖**. With Z₁, Z₂ the two views' rows (B × C) and c = softmax(logits / ${p.contrastiveClusterTemperature}) the cluster head's assignment`,
+    `(BatchNorm(h), then a Dense layer with K = ${k} units):`,
+    "",
+    `- **InfoNCE** = ½ [CE(M, I) + CE(Mᵀ, I)], M = Z₁Z₂ᵀ / τ, τ = ${p.contrastiveTemperature}: each image must pick its own other view among the B in the batch;`,
+    `- **cluster term** = λ [G(c₁) + G(c₂)], G = batch mean of Σₖ cₖ(1 − cₖ), λ = ${p.contrastiveClusterWeight}: pushes each view's assignment towards one-hot;`,
+    `- **balance term** = β (ln K − H(c̄)), c̄ = mean assignment over both views of the batch, H its entropy, β = ${p.contrastiveBalanceWeight}: 0 when the`,
+    `  batch uses the ${k} clusters equally, ln K = ${Math.log(k).toFixed(2)} when it uses one.`,
+    "",
+    `**L = InfoNCE + cluster term + balance term**` + (isJoint(r) ? `, and in the one-step model **CE(labeled) + ${p.contrastiveWeight} × L**.` : "."),
+  ];
+  return lines.join("\n");
+}
+
+/** Loss parts per epoch (training batches), one panel per run. */
+export function lossPartsChart(results: ResultRecord[]): TopLevelSpec {
+  const rows: Record<string, unknown>[] = [];
+  for (const s of distinctSeries(results)) {
+    for (const h of s.history) {
+      const parts: [string, unknown][] = [["InfoNCE", h.infoNce], ["cluster term λ(G₁+G₂)", h.clusterTerm], ["balance term β(ln K − H)", h.balanceTerm]];
+      if (typeof h.classificationLoss === "number") parts.push(["classification (labeled)", h.classificationLoss]);
+      parts.push(["total loss", h.loss]);
+      for (const [part, value] of parts) if (typeof value === "number") rows.push({ run: s.label, epoch: h.epoch, part, value });
+    }
+  }
+  return {
+    title: "Loss and its parts per epoch (means over the training batches)",
+    data: { values: rows },
+    facet: { column: { field: "run", type: "nominal", title: null } },
+    spec: {
+      width: 300,
+      height: 220,
+      mark: { type: "line", point: true, tooltip: true },
+      encoding: {
+        x: { field: "epoch", type: "quantitative" },
+        y: { field: "value", type: "quantitative", title: "loss" },
+        color: { field: "part", type: "nominal", title: null },
+      },
+    },
+    resolve: { scale: { y: "independent" } },
+    config: { legend: { labelLimit: 320 }, header: { labelLimit: 360 } },
+  } as TopLevelSpec;
+}
+
+/** Cluster sizes per epoch on the labeled images (epoch 0: the untrained network), as shares in [0, 1]. */
+export function clusterSizesChart(results: ResultRecord[]): TopLevelSpec {
+  const rows: Record<string, unknown>[] = [];
+  for (const s of distinctSeries(results)) {
+    const k = results[0].params.contrastiveClusters as number;
+    const records = withInitial(s);
+    for (const h of records) {
+      if (typeof h.largestClusterShare !== "number") continue;
+      rows.push({ run: s.label, epoch: h.epoch, metric: "share of the images in the largest cluster", value: h.largestClusterShare });
+      rows.push({ run: s.label, epoch: h.epoch, metric: `share of the ${k} clusters in use`, value: h.nonEmptyClusters / k });
+      rows.push({ run: s.label, epoch: h.epoch, metric: "entropy of the cluster sizes / ln K", value: h.clusterSizeEntropy / Math.log(k) });
+    }
+  }
+  return {
+    title: "Cluster sizes on the labeled images (argmax of the cluster head, inference mode)",
+    data: { values: rows },
+    facet: { column: { field: "run", type: "nominal", title: null } },
+    spec: {
+      width: 300,
+      height: 220,
+      mark: { type: "line", point: true, tooltip: true },
+      encoding: {
+        x: { field: "epoch", type: "quantitative" },
+        y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
+        color: { field: "metric", type: "nominal", title: null },
+      },
+    },
+    config: { legend: { labelLimit: 360 }, header: { labelLimit: 360 } },
+  } as TopLevelSpec;
+}
+
+/** k-NN probe accuracy and cluster/label NMI per epoch (epoch 0: the untrained network), and the classifier's test accuracy for one-step runs. */
+export function probeChart(results: ResultRecord[]): TopLevelSpec {
+  const rows: Record<string, unknown>[] = [];
+  for (const s of distinctSeries(results)) {
+    const records = withInitial(s);
+    for (const h of records) {
+      if (typeof h.knnAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "k-NN probe accuracy (test queries)", value: h.knnAccuracy });
+      if (typeof h.clusterNmi === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "NMI of clusters and labels", value: h.clusterNmi });
+      if (typeof h.testAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "classifier test accuracy", value: h.testAccuracy });
+      if (typeof h.instanceAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "own view found in the batch (training)", value: h.instanceAccuracy });
+    }
+  }
+  return {
+    title: "Is the representation learning? Probe accuracy per epoch",
+    data: { values: rows },
+    facet: { column: { field: "run", type: "nominal", title: null } },
+    spec: {
+      width: 300,
+      height: 220,
+      mark: { type: "line", point: true, tooltip: true },
+      encoding: {
+        x: { field: "epoch", type: "quantitative" },
+        y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
+        color: { field: "metric", type: "nominal", title: null },
+      },
+    },
+    config: { legend: { labelLimit: 360 }, header: { labelLimit: 360 } },
+  } as TopLevelSpec;
+}
+
+/** How the diagnostics moved from the untrained network to the last epoch, per run (generated from the histories). */
+export function diagnosticsMarkdown(results: ResultRecord[]): string {
+  return distinctSeries(results)
+    .map((s) => {
+      const first = s.history[0];
+      const last = s.history[s.history.length - 1];
+      if (!first || !last) return `- **${s.label}**: no history.`;
+      const start = s.initial ?? first;
+      const k = results[0].params.contrastiveClusters as number;
+      const parts = [
+        `InfoNCE ${first.infoNce.toFixed(3)} → ${last.infoNce.toFixed(3)} (epoch 1 → ${last.epoch}; own view found in ${pct(first.instanceAccuracy)} → ${pct(last.instanceAccuracy)} of the rows)`,
+        `cluster term ${first.clusterTerm.toFixed(3)} → ${last.clusterTerm.toFixed(3)}, balance term ${first.balanceTerm.toFixed(3)} → ${last.balanceTerm.toFixed(3)}`,
+        `k-NN probe ${pct(start.knnAccuracy)} → **${pct(last.knnAccuracy)}**${s.initial ? " (untrained network → last epoch)" : ""}`,
+        `largest cluster ${pct(start.largestClusterShare)} → ${pct(last.largestClusterShare)} of the labeled images, ${start.nonEmptyClusters} → ${last.nonEmptyClusters} of ${k} clusters in use, NMI with the labels ${start.clusterNmi.toFixed(3)} → ${last.clusterNmi.toFixed(3)}`,
+      ];
+      return `- **${s.label}**: ${parts.join("; ")}.`;
+    })
+    .join("\n");
+}
+
+/** Hyper-parameters of the Exercise 6 runs as a markdown list. */
+export function hyperParametersMarkdown(results: ResultRecord[]): string {
+  const loss = (p: ResultRecord["params"]) =>
+    `τ ${p.contrastiveTemperature}, λ ${p.contrastiveClusterWeight}, β ${p.contrastiveBalanceWeight}, ${p.contrastiveClusters} clusters (softmax temperature ${p.contrastiveClusterTemperature})`;
+  const probe = (p: ResultRecord["params"]) => `k-NN probe after every epoch: k = ${p.probeK}, vote weights exp(cosine / ${KNN_TEMPERATURE}), up to ${p.probeQueries} test images as queries, the labeled images as memory`;
+  const describe = (r: ResultRecord): string[] => {
+    const p = r.params;
+    const data = `${r.data.labeled.toLocaleString("en-US")} labeled + ${r.data.unlabeled.toLocaleString("en-US")} unlabeled images${removedBy(r) ? ` (outliers removed by ${removedBy(r)})` : ""}`;
+    if (isTwoStep(r)) {
+      return [
+        `step 1 (contrastive pretraining, no labels): ${p.contrastiveEpochs} epochs over the ${data}, batch ${p.contrastiveBatchSize} images (${2 * (p.contrastiveBatchSize as number)} views), ` +
+          `SGD Nesterov ${p.contrastiveMomentum}, peak learning rate ${p.contrastivePeakLearningRate} (warm-up ${pct(p.contrastiveWarmup as number, 0)}, linear decay), weight decay ${p.contrastiveWeightDecay}; ${loss(p)}`,
+        `step 2 (classifier, encoder ${p.encoder}): ${p.epochs} epochs over the labeled images, batch ${p.batchSize}, SGD Nesterov ${p.momentum}, ` +
+          `peak learning rate ${p.peakLearningRate}, weight decay ${p.weightDecay}, label smoothing ${p.labelSmoothing}, crop + flip (the Exercise 1 recipe)`,
+        probe(p),
+      ];
+    }
+    return [
+      `${p.epochs} epochs (passes over the labeled images) on the ${data}; each step ${p.labeledBatchSize} labeled + ${p.unlabeledBatchSize} unlabeled images, two strong views each ` +
+        `(${2 * ((p.labeledBatchSize as number) + (p.unlabeledBatchSize as number))} rows in one forward pass)`,
+      `loss = cross-entropy on both views of the labeled images (per-example weights; 0 on the unlabeled rows) + ${p.contrastiveWeight} × (InfoNCE + cluster term + balance term) on all rows; ${loss(p)}`,
+      `SGD Nesterov ${p.momentum}, peak learning rate ${p.peakLearningRate} (warm-up ${pct(p.warmup as number, 0)}, linear decay), weight decay ${p.weightDecay}, label smoothing ${p.labelSmoothing}`,
+      probe(p),
+    ];
+  };
+  return results.map((r) => `- **${r.experiment}** (${r.title}):\n${describe(r).map((l) => `  - ${l}`).join("\n")}`).join("\n");
+}
+
+function lastProbe(r: ResultRecord): number | undefined {
+  const stage = contrastiveStage(r);
+  if (stage) return stage.final.knnAccuracy;
+  const last = r.history[r.history.length - 1];
+  return typeof last?.knnAccuracy === "number" ? last.knnAccuracy : undefined;
+}
+
+export function accuracyTableMarkdown(results: ResultRecord[]): string {
+  return [
+    "| model | train accuracy (labeled images) | test accuracy | k-NN probe of the encoder | time | run |",
+    "|---|---:|---:|---:|---:|---|",
+    ...results.map((r) => {
+      const knn = lastProbe(r);
+      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${knn === undefined ? "" : acc(knn)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
+    }),
+  ].join("\n");
+}
+
+/** Two standard errors of the difference of two accuracies measured on n test images each. */
+export function noiseLevel(a: number, b: number, n: number): number {
+  return 2 * Math.sqrt((a * (1 - a) + b * (1 - b)) / Math.max(1, n));
+}
+
+function versus(r: ResultRecord, other: ResultRecord | undefined, label: string): string {
+  if (!other) return "";
+  const diff = r.testAccuracy - other.testAccuracy;
+  const noise = noiseLevel(r.testAccuracy, other.testAccuracy, r.data.test);
+  const verdict = Math.abs(diff) <= noise ? ", within the test set's noise" : diff > 0 ? ", better" : ", worse";
+  return `${signed(diff)} vs ${label} (${other.experiment}, ${acc(other.testAccuracy)}${verdict})`;
+}
+
+/** The autoencoder result a contrastive one replaces: same shape (two-step frozen/fine-tuned, one-step), same data filter. */
+export function autoencoderCounterpart(r: ResultRecord, autoencoder: ResultRecord[]): ResultRecord | undefined {
+  const method = isTwoStep(r) ? "autoencoder-two-step" : "autoencoder-one-step";
+  return autoencoder.find(
+    (a) => a.method === method && (!isTwoStep(r) || a.params.encoder === r.params.encoder) && (removedBy(a) ?? null) === (removedBy(r) ?? null),
+  );
+}
+
+/** ¿Se mejoran los resultados obtenidos en los puntos anteriores? For contrastive results. */
+export function comparisonMarkdown(results: ResultRecord[], earlier: ResultRecord[], autoencoder: ResultRecord[]): string {
+  const ex1 = earlier.find((r) => r.exercise === 1);
+  const best = earlier.length ? earlier.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a)) : undefined;
+  const lines = results.map((r) => {
+    const parts = [
+      versus(r, autoencoderCounterpart(r, autoencoder), "the autoencoder in its place"),
+      versus(r, ex1, "Exercise 1"),
+      best && best !== ex1 ? versus(r, best, "the best earlier result") : "",
+    ].filter((x) => x);
+    return `- **${r.experiment}**: ${acc(r.testAccuracy)}: ${parts.join("; ")}.`;
+  });
+  const n = results[0]?.data.test ?? 0;
+  lines.push(`- "Within the noise": the difference is smaller than two standard errors of the difference of two accuracies on ${n.toLocaleString("en-US")} test images.`);
+  lines.push(`- The assignment's reference solution reached ${acc(REFERENCE_SOLUTION.ex6.test)} with its version of this technique (${acc(REFERENCE_SOLUTION.ex6.outliersRemoved)} with outliers removed; ${REFERENCE_SOLUTION.source}).`);
+  return lines.join("\n");
+}
+
+/** ¿Qué conclusiones sacas? for the two-step variants. */
+export function twoStepConclusions(results: ResultRecord[], ex1: ResultRecord, autoencoder: ResultRecord[]): string {
+  const frozen = results.find((r) => r.params.encoder === "frozen");
+  const tuned = results.find((r) => r.params.encoder === "fine-tuned");
+  const stage = results.map(contrastiveStage).find((s) => s);
+  const lines: string[] = [];
+  if (stage) {
+    const start = stage.initial?.knnAccuracy;
+    lines.push(
+      `- The contrastive pretraining ${start !== undefined && stage.final.knnAccuracy > start ? "trained" : "did not improve the probe"}: the k-NN probe on its features went from ` +
+        `${start === undefined ? "(not recorded)" : pct(start)} for the untrained network to ${pct(stage.final.knnAccuracy)} after ${stage.history.length} epochs over ` +
+        `${stage.images.toLocaleString("en-US")} images (${minutes(stage.seconds)}), with ${stage.final.nonEmptyClusters} clusters in use and the largest holding ${pct(stage.final.largestClusterShare)} of the labeled images.`,
+    );
+  }
+  if (frozen) {
+    const ae = autoencoderCounterpart(frozen, autoencoder);
+    lines.push(
+      `- **Frozen encoder: ${acc(frozen.testAccuracy)}** (${signed(frozen.testAccuracy - ex1.testAccuracy)} vs Exercise 1` +
+        (ae ? `, ${signed(frozen.testAccuracy - ae.testAccuracy)} vs the frozen autoencoder encoder` : "") +
+        `). Only the Dense layer learns, so this measures how linearly the contrastive features separate the classes. ` +
+        (ae && frozen.testAccuracy > ae.testAccuracy
+          ? "Telling images apart under colour jitter, crops and cutout keeps more of what identifies an object than redrawing its pixels does."
+          : "The features carry some class information, less than a network trained with the labels."),
+    );
+  }
+  if (tuned) {
+    const ae = autoencoderCounterpart(tuned, autoencoder);
+    lines.push(
+      `- **Fine-tuned encoder: ${acc(tuned.testAccuracy)}** (${signed(tuned.testAccuracy - ex1.testAccuracy)} vs Exercise 1` +
+        (ae ? `, ${signed(tuned.testAccuracy - ae.testAccuracy)} vs the fine-tuned autoencoder encoder` : "") +
+        `). ` +
+        (tuned.testAccuracy > ex1.testAccuracy
+          ? "Starting from the contrastive weights helped: the unlabeled images shaped the encoder before the labels were used."
+          : `Starting from the contrastive weights did not help: with ${tuned.params.epochs} epochs of the Exercise 1 recipe (high early learning rate) the classifier largely overwrites its starting point.`),
+    );
+  }
+  if (frozen && tuned) {
+    const gain = tuned.testAccuracy - frozen.testAccuracy;
+    lines.push(gain > 0 ? `- Fine-tuning beats freezing by ${pct(gain)}.` : `- Fine-tuning does not beat freezing (${signed(gain)}).`);
+  }
+  return lines.join("\n");
+}
+
+/** ¿Qué conclusiones sacas? for the one-step model. */
+export function jointConclusions(joint: ResultRecord, ex1: ResultRecord, autoencoder: ResultRecord[], twoStep: ResultRecord[]): string {
+  const ae = autoencoderCounterpart(joint, autoencoder);
+  const best2 = twoStep.length ? twoStep.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a)) : undefined;
+  const last = joint.history[joint.history.length - 1];
+  const initial = joint.details.initial as Record<string, number> | null | undefined;
+  const lines = [
+    `- Trained together, the classifier reaches **${acc(joint.testAccuracy)}**: ${signed(joint.testAccuracy - ex1.testAccuracy)} vs Exercise 1` +
+      (ae ? `, ${signed(joint.testAccuracy - ae.testAccuracy)} vs the autoencoder trained together with it (${ae.experiment})` : "") +
+      (best2 ? `, ${signed(joint.testAccuracy - best2.testAccuracy)} vs the best two-step contrastive variant (${best2.experiment}).` : "."),
+    `- Train accuracy on the labeled images is ${acc(joint.trainAccuracy)} (Exercise 1: ${acc(ex1.trainAccuracy)})` +
+      (joint.trainAccuracy < ex1.trainAccuracy ? ": the contrastive term and the strongly augmented views act as a regulariser." : "."),
+  ];
+  if (last && typeof last.knnAccuracy === "number") {
+    lines.push(
+      `- The k-NN probe of the shared encoder went from ${initial ? pct(initial.knnAccuracy) : "(not recorded)"} to ${pct(last.knnAccuracy)}; the contrastive part of the loss ended at ` +
+        `${last.contrastiveLoss.toFixed(3)} (InfoNCE ${last.infoNce.toFixed(3)}) with ${last.nonEmptyClusters} clusters in use.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** ¿Se mejoran los resultados? Each outlier-removed result against the same method on all unlabeled images. */
+export function outliersMarkdown(filtered: ResultRecord[], all: ResultRecord[]): string {
+  const lines: string[] = [];
+  for (const f of filtered) {
+    const base = all.find(
+      (b) => b.method === f.method && !removedBy(b) && (b.params.encoder ?? null) === (f.params.encoder ?? null),
+    );
+    if (!base) {
+      lines.push(`- **${f.experiment}**: ${acc(f.testAccuracy)} (no result without the outliers to compare with).`);
+      continue;
+    }
+    const removed = base.data.unlabeled - f.data.unlabeled;
+    const diff = f.testAccuracy - base.testAccuracy;
+    const noise = noiseLevel(f.testAccuracy, base.testAccuracy, f.data.test);
+    const verdict = Math.abs(diff) <= noise ? "no: the difference is within the test set's noise" : diff > 0 ? "yes" : "no, it is worse";
+    lines.push(
+      `- **${f.experiment}**: ${acc(f.testAccuracy)} against ${acc(base.testAccuracy)} for ${base.experiment} (${signed(diff)}; ` +
+        `${removed.toLocaleString("en-US")} of ${base.data.unlabeled.toLocaleString("en-US")} unlabeled images removed): ${verdict}.`,
+    );
+  }
+  const n = filtered[0]?.data.test ?? 0;
+  lines.push(`- "Within the noise": smaller than two standard errors of the difference of two accuracies on ${n.toLocaleString("en-US")} test images (±${pct(noiseLevel(0.5, 0.5, n))} at most).`);
+  lines.push(`- The reference solution's contrastive variant fell from ${acc(REFERENCE_SOLUTION.ex6.test)} to ${acc(REFERENCE_SOLUTION.ex6.outliersRemoved)} with its outliers removed.`);
+  return lines.join("\n");
+}
