@@ -4,7 +4,7 @@ import { initBackend } from "../lib/backend";
 import { buildAutoencoderFamily } from "../lib/models/autoencoder";
 import { DEFAULT_CLASSIFIER, HEAD_POOLING_LAYER, OUTPUT_LAYER, describeLayers, scaleWidths } from "../lib/models/classifier";
 import {
-  CLUSTER_LAYER, balanceDeficit, buildContrastiveFamily, clusterImpurity, contrastiveLoss, contrastiveTask, infoNce,
+  CLUSTER_LAYER, PROJECTION_LAYER, balanceDeficit, buildContrastiveFamily, clusterImpurity, contrastiveLoss, contrastiveTask, infoNce,
 } from "../lib/methods/contrastive";
 import { contrastiveJointTask, jointClassWeights } from "../lib/methods/contrastive-joint";
 import { KNN_TEMPERATURE, clusterStats, knnPredict, l2Normalize, probe } from "../lib/methods/contrastive-probe";
@@ -134,25 +134,31 @@ describe("contrastive technique (Exercise 6)", function () {
     assert.ok(Math.abs(independent.clusterNmi) < 1e-12, "clusters independent of the labels: NMI 0");
   });
 
-  it("trains exactly the encoder of Exercises 3 and 4, with the cluster head on its pooled features", () => {
+  it("trains exactly the encoder of Exercises 3 and 4, with the cluster and projection heads on its pooled features", () => {
     const config = scaleWidths(DEFAULT_CLASSIFIER, 0.25);
-    const family = buildContrastiveFamily(config, 100);
+    const family = buildContrastiveFamily(config, 100, 128);
     const structure = (rows: ReturnType<typeof describeLayers>) => rows.map((r) => ({ type: r.type, shape: r.outputShape, params: r.params, config: r.config }));
     const autoencoderEncoder = buildAutoencoderFamily(config).encoder;
     assert.deepEqual(structure(describeLayers(family.encoder)), structure(describeLayers(autoencoderEncoder)));
-    // The contrastive network's weights are the encoder's plus the cluster head; the pooling layer has none.
+    // The contrastive network's weights are the encoder's plus the cluster and projection heads; the pooling layer has none.
     const extra = family.contrastive.layers.filter((l) => !family.encoder.layers.includes(l)).map((l) => l.name);
-    assert.deepEqual(extra.sort(), [CLUSTER_LAYER, `${CLUSTER_LAYER}_bn`, HEAD_POOLING_LAYER].sort());
+    assert.deepEqual(extra.sort(), [CLUSTER_LAYER, `${CLUSTER_LAYER}_bn`, HEAD_POOLING_LAYER, PROJECTION_LAYER, `${PROJECTION_LAYER}_hidden`].sort());
     assert.equal(family.contrastive.getLayer(HEAD_POOLING_LAYER).countParams(), 0);
     family.encoder.layers.forEach((l) => assert.equal(l, family.classifier.getLayer(l.name), `${l.name} is shared with the classifier`));
     const head = family.contrastive.getLayer(CLUSTER_LAYER);
     assert.equal(head.getConfig().units, 100);
     assert.equal(head.getConfig().activation, "linear", "logits: the loss applies the softmax at its temperature");
-    assert.deepEqual(family.contrastive.outputs.map((o) => o.shape), [[null, config.widths[3]], [null, 100]]);
+    assert.deepEqual(family.contrastive.outputs.map((o) => o.shape), [[null, config.widths[3]], [null, 100], [null, 128]]);
+    const projection = family.contrastive.getLayer(PROJECTION_LAYER);
+    assert.equal(projection.getConfig().activation, "linear", "a linear projection: its cosines can be negative");
+    const projectionHidden = family.contrastive.getLayer(`${PROJECTION_LAYER}_hidden`);
     assert.equal(family.joint.getLayer(OUTPUT_LAYER), family.classifier.getLayer(OUTPUT_LAYER));
     const headBn = family.contrastive.getLayer(`${CLUSTER_LAYER}_bn`);
     assert.equal(headBn.getClassName(), "BatchNormalization");
-    assert.equal(family.contrastive.countParams(), family.encoder.countParams() + headBn.countParams() + head.countParams());
+    assert.equal(
+      family.contrastive.countParams(),
+      family.encoder.countParams() + headBn.countParams() + head.countParams() + projectionHidden.countParams() + projection.countParams(),
+    );
     family.joint.dispose();
   });
 
@@ -160,11 +166,11 @@ describe("contrastive technique (Exercise 6)", function () {
     const count = 32;
     const images = patternImages(count);
     const indices = Int32Array.from({ length: count }, (_, i) => i);
-    const family = buildContrastiveFamily(TINY, 10);
+    const family = buildContrastiveFamily(TINY, 10, 16);
     const weights = family.joint.weights.length;
     const before = tf.memory().numTensors;
     const counts: number[] = [];
-    const options = { temperature: 0.5, clusterTemperature: 0.3, clusterWeight: 0.5, balanceWeight: 1 };
+    const options = { temperature: 0.5, cropMinArea: 0.2, clusterTemperature: 0.3, clusterWeight: 0.5, balanceWeight: 1 };
     const labels = Int32Array.from(indices, (i) => i % 4);
     const sets = { images, memory: { indices, labels }, queryImages: images, queries: { indices: indices.subarray(0, 8), labels: labels.subarray(0, 8) } };
     const evaluate = () => probe(family.contrastive, sets, 10, { k: 5, temperature: KNN_TEMPERATURE, numClasses: 4 });

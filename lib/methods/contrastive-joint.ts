@@ -63,16 +63,16 @@ export function contrastiveJointTask(
       ]);
       const labels = Int32Array.from({ length: 2 * n }, (_, i) => (i % n < nL ? labeled.labels[picked[i % n]] : 0));
       return {
-        x: twoViews(images, pool, rng),
+        x: twoViews(images, pool, rng, options.cropMinArea),
         targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [2 * n, CLASSES]),
         weights: tf.tensor1d(weights),
       };
     },
     step(inputs: StepInputs) {
-      const [h, clusterLogits, logits] = family.joint.apply(inputs.x, { training: true }) as tf.Tensor2D[];
+      const [, clusterLogits, logits, p] = family.joint.apply(inputs.x, { training: true }) as tf.Tensor2D[];
       const targets = inputs.targets as tf.Tensor2D;
       const classification = weightedCrossEntropy(logits, targets, inputs.weights as tf.Tensor1D);
-      const { loss, parts } = contrastiveLoss(h, clusterProbabilities(clusterLogits, options.clusterTemperature), options);
+      const { loss, parts } = contrastiveLoss(p, clusterProbabilities(clusterLogits, options.clusterTemperature), options);
       return {
         loss: tf.add(classification, tf.mul(loss, options.contrastiveWeight)) as tf.Scalar,
         metrics: {

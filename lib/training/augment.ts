@@ -83,14 +83,15 @@ function cutoutMask(rng: Rng, n: number, side: number): tf.Tensor4D {
 
 /**
  * Strong augmentation on an already weakly augmented batch in [0, 1]: per-image brightness, contrast and
- * saturation jitter (factors in [0.6, 1.4], [0.6, 1.4], [0.2, 1.8]) and one 16x16 cutout filled with grey.
+ * saturation jitter (factors in [0.6, 1.4], [0.6, 1.4], [0.2, 1.8]) and one 16x16 cutout filled with grey
+ * (none with `cutout: false`).
  */
-export function strongAugment(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
+export function strongAugment(x: tf.Tensor4D, rng: Rng, options: { cutout?: boolean } = {}): tf.Tensor4D {
   const n = x.shape[0];
   const brightness = factors(rng, n, 0.6, 1.4);
   const contrast = factors(rng, n, 0.6, 1.4);
   const saturation = factors(rng, n, 0.2, 1.8);
-  const keep = cutoutMask(rng, n, 16);
+  const keep = options.cutout === false ? tf.ones([n, SIZE, SIZE, 1]) : cutoutMask(rng, n, 16);
   const out = tf.tidy(() => {
     let y = tf.mul(x, brightness);
     const mean = tf.mean(y, [1, 2, 3], true);
@@ -102,4 +103,32 @@ export function strongAugment(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
   });
   tf.dispose([brightness, contrast, saturation, keep]);
   return out;
+}
+
+/**
+ * Random resized crops (Inception / SimCLR style): per image, a box covering a random share of the area in
+ * [minArea, 1] with an aspect ratio between 3/4 and 4/3 (log-uniform), at a random place, resized back to 32x32
+ * bilinearly. Ten tries per image to fit the box inside the image, else the whole image.
+ */
+export function randomResizedCrop(x: tf.Tensor4D, rng: Rng, minArea: number): tf.Tensor4D {
+  const n = x.shape[0];
+  const boxes = new Float32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    let box = [0, 0, 1, 1];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const area = minArea + (1 - minArea) * rng.next();
+      const ratio = Math.exp(Math.log(3 / 4) + (Math.log(4 / 3) - Math.log(3 / 4)) * rng.next());
+      const w = Math.sqrt(area * ratio);
+      const h = Math.sqrt(area / ratio);
+      if (w > 1 || h > 1) continue;
+      const top = (1 - h) * rng.next();
+      const left = (1 - w) * rng.next();
+      box = [top, left, top + h, left + w];
+      break;
+    }
+    boxes.set(box, 4 * i);
+  }
+  return tf.tidy(() =>
+    tf.image.cropAndResize(x, tf.tensor2d(boxes, [n, 4]), tf.range(0, n, 1, "int32") as tf.Tensor1D, [SIZE, SIZE], "bilinear"),
+  );
 }
