@@ -3,6 +3,7 @@
 #
 #   bash scripts/full-runs.sh SECONDS [LOG_DIR]      (node on PATH; RESULTS_DIR and CHECKPOINT_DIR set)
 #   RUNNER="npx tsx scripts/experiments.ts" RUN_PROFILE=smoke bash scripts/full-runs.sh 600   (the same, here)
+#   ONLY=ex6 bash scripts/full-runs.sh 555   (only the lines that mention ex6)
 #
 # Why at once: one TF.js process leaves the GPU idle between its kernel launches (about 0.2 ms of host work per
 # launch, docs/perf-notes.md), so the GPU has room for other processes; the host has a core per process.
@@ -29,6 +30,9 @@ JOBS=(
   "@ex6-outliers-contrastive-finetuned"
   "@ex6-outliers-contrastive-joint"
 )
+if [ -n "${ONLY:-}" ]; then
+  kept=(); for line in "${JOBS[@]}"; do [[ $line == *"$ONLY"* ]] && kept+=("$line"); done; JOBS=("${kept[@]}")
+fi
 one_class="$RESULTS_DIR/$([ "$profile" = full ] || echo "$profile/")ex5-oneclass.json"
 export DEVICE_SHARED_BY=${#JOBS[@]}
 deadline=$(($(date +%s) + budget))
