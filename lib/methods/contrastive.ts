@@ -74,7 +74,9 @@ export const PROBE_PARAMS: Params = {
 export const CONTRASTIVE_PARAMS: Params = {
   ...CONTRASTIVE_LOSS_PARAMS,
   ...PROBE_PARAMS,
-  contrastiveEpochs: 15,
+  // 40 epochs: after 15 (H100, projection head), the k-NN probe had only moved from 0.137 to 0.157 while the
+  // InfoNCE was still falling; contrastive methods are known to need long schedules.
+  contrastiveEpochs: 40,
   contrastiveBatchSize: 512,
   contrastivePeakLearningRate: 0.2,
   contrastiveWarmup: 0.1,
