@@ -110,11 +110,17 @@ describe("training loop", function () {
     });
   }
 
-  it("refuses a checkpoint written by another configuration", async () => {
+  it("never resumes a checkpoint written by another configuration: it moves it aside and starts afresh", async () => {
     const model = tinyModel(3);
     const ckpt = path.join(dir, "ckpt");
     await train(task(model), options(1, ckpt, "config-a"));
-    await assert.rejects(train(task(model), options(2, ckpt, "config-b")), /written by another configuration/);
+    const notes: string[] = [];
+    const run = await train(task(model), { ...options(2, ckpt, "config-b"), progress: { ...silentProgress, note: (m: string) => void notes.push(m) } });
+    assert.equal(run.history.length, 2, "both epochs trained: nothing was resumed");
+    assert.ok(fs.existsSync(path.join(dir, "ckpt.config-config-a")), "the other configuration's checkpoint is kept beside");
+    assert.ok(notes.some((n) => /written by another configuration \(config-a, this run is config-b\): moved to .*ckpt\.config-config-a/.test(n)), notes.join("\n"));
+    const resumed = await train(task(model), options(2, ckpt, "config-b"));
+    assert.equal(resumed.history.length, 2, "its own checkpoint still resumes");
     model.dispose();
   });
 

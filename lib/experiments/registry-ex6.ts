@@ -50,11 +50,9 @@ const joint: Experiment = {
 
 const withoutOutliers = (base: Experiment, id: string, title: string): Experiment => ({ ...withOutliersRemoved(base, id, title), exercise: 6 });
 
-// Full-profile cost, estimated from the Exercise 1 classifier's ~3,700 images/s on the H200 (a view costs what an
-// image costs there): contrastive pretraining 15 epochs x 50,000 images x 2 views ~ 7 min (+ ~2 s of probe per
-// epoch), shared by frozen (~1 min) and fine-tuned (~3 min, like ex1-supervised); one step 30 epochs x 78 steps x
-// 512 views ~ 6 min (+ probes); with the outliers removed, a second pretraining (~6.5 min), fine-tuned (~3 min) and
-// one step (~6 min). About 17 min without the outlier variants, 33 min with them.
+// Full-profile cost, measured on an H100 with other experiment processes sharing it (docs/gpu-host.md): the two-step
+// variants 16.5-17.3 min (40 pretraining epochs at ~18 s each with 2 processes, shared by frozen and fine-tuned),
+// the one-step models 9.8 min each (4 processes).
 export const EX6_EXPERIMENTS: Experiment[] = [
   frozen,
   finetuned,

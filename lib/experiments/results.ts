@@ -80,8 +80,9 @@ export function readAllResults(profile: string, root = resultsRoot()): ResultRec
     .sort((a, b) => a.experiment.localeCompare(b.experiment));
 }
 
+/** One row per result; deviceSharedBy is 1 for a run that had the device to itself. */
 export function summaryRows(results: ResultRecord[]): SummaryRow[] {
-  return results.map((r) => Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, r[f]])) as SummaryRow);
+  return results.map((r) => Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, f === "deviceSharedBy" ? (r.deviceSharedBy ?? 1) : r[f]])) as SummaryRow);
 }
 
 /** Writes a result and refreshes the summary of its profile. */

@@ -10,15 +10,14 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { createHash } from "node:crypto";
-import { trainLabels } from "../data/study";
 import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
 import { AutoencoderFamily, buildAutoencoderFamily } from "../models/autoencoder";
-import { DEFAULT_CLASSIFIER, HEAD_POOLING_LAYER, OUTPUT_LAYER, scaleWidths } from "../models/classifier";
+import { DEFAULT_CLASSIFIER, scaleWidths } from "../models/classifier";
 import { NONE, WEAK, WeakAugmentation, batchTensor } from "../training/augment";
 import { EpochRecord, StepInputs, TrainingTask, train } from "../training/loop";
 import { Rng } from "../training/rng";
-import { classifierOutcome, pausedOutcome } from "./recipe";
-import { trainClassifier } from "./supervised";
+import { pausedOutcome } from "./recipe";
+import { trainOnPretrainedEncoder } from "./two-step";
 
 export const AUTOENCODER_PARAMS: Params = {
   autoencoderEpochs: 10,
@@ -139,38 +138,21 @@ export async function pretrainAutoencoder(ctx: ExperimentContext, params: Params
   };
 }
 
-/** Logits with the encoder in inference mode: a frozen encoder's BatchNorm statistics must not move either. */
-function frozenForward(family: AutoencoderFamily): (x: tf.Tensor) => tf.Tensor2D {
-  const pool = family.classifier.getLayer(HEAD_POOLING_LAYER);
-  const dense = family.classifier.getLayer(OUTPUT_LAYER);
-  return (x) => dense.apply(pool.apply(family.encoder.apply(x, { training: false }) as tf.Tensor)) as tf.Tensor2D;
-}
-
 export async function runTwoStep(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome> {
   const { data, seed } = ctx;
   const family = buildFamily(params, seed);
   try {
     const stage = await pretrainAutoencoder(ctx, params, family);
     if (!stage.complete) return pausedOutcome([], stage.seconds);
-    const frozen = params.encoder === "frozen";
-    const dense = family.classifier.getLayer(OUTPUT_LAYER);
-    const labels = trainLabels(data, data.labeled);
-    const run = await trainClassifier(ctx, family.classifier, { indices: data.labeled, labels, weights: null }, params, seed, ctx.checkpointDir(),
-      frozen ? { forward: frozenForward(family), trainableVariables: () => dense.trainableWeights.map((w) => w.read() as tf.Variable) } : {});
-    return await classifierOutcome(ctx, family.classifier, run, {
-      usesUnlabeled: true,
-      earlierSeconds: stage.seconds,
-      details: async () => ({
-        encoder: params.encoder,
-        autoencoder: {
-          history: stage.history,
-          seconds: stage.seconds,
-          testReconstructionError: stage.testReconstructionError,
-          samples: stage.samples,
-          images: data.labeled.length + data.unlabeled.length,
-        },
-      }),
-    });
+    return await trainOnPretrainedEncoder(ctx, params, family, stage.seconds, () => ({
+      autoencoder: {
+        history: stage.history,
+        seconds: stage.seconds,
+        testReconstructionError: stage.testReconstructionError,
+        samples: stage.samples,
+        images: data.labeled.length + data.unlabeled.length,
+      },
+    }));
   } finally {
     family.joint.dispose();
   }

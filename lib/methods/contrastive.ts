@@ -41,14 +41,14 @@ import * as fs from "node:fs";
 import { trainLabels } from "../data/study";
 import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
 import {
-  ClassifierConfig, DEFAULT_CLASSIFIER, HEAD_POOLING_LAYER, OUTPUT_LAYER, buildClassifier, encoderOf, scaleWidths,
+  ClassifierConfig, DEFAULT_CLASSIFIER, HEAD_POOLING_LAYER, buildClassifier, encoderOf, scaleWidths,
 } from "../models/classifier";
 import { WEAK, batchTensor, randomResizedCrop, strongAugment } from "../training/augment";
 import { EpochRecord, StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { KNN_TEMPERATURE, ProbeSets, l2Normalize, probe } from "./contrastive-probe";
-import { classifierOutcome, pausedOutcome } from "./recipe";
-import { trainClassifier } from "./supervised";
+import { pausedOutcome } from "./recipe";
+import { trainOnPretrainedEncoder } from "./two-step";
 
 export const CLUSTER_LAYER = "cluster";
 export const PROJECTION_LAYER = "projection";
@@ -336,32 +336,14 @@ export async function pretrainContrastive(ctx: ExperimentContext, params: Params
   return { complete: true, history: run.history, seconds: run.seconds, initial: initial(), final, images: all.length };
 }
 
-/** Logits with the encoder in inference mode: a frozen encoder's BatchNorm statistics must not move either. */
-export function frozenForward(family: ContrastiveFamily): (x: tf.Tensor) => tf.Tensor2D {
-  const pool = family.classifier.getLayer(HEAD_POOLING_LAYER);
-  const dense = family.classifier.getLayer(OUTPUT_LAYER);
-  return (x) => dense.apply(pool.apply(family.encoder.apply(x, { training: false }) as tf.Tensor)) as tf.Tensor2D;
-}
-
 export async function runContrastiveTwoStep(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome> {
-  const { data, seed } = ctx;
-  const family = buildFamily(params, seed);
+  const family = buildFamily(params, ctx.seed);
   try {
     const stage = await pretrainContrastive(ctx, params, family);
     if (!stage.complete) return pausedOutcome([], stage.seconds);
-    const frozen = params.encoder === "frozen";
-    const dense = family.classifier.getLayer(OUTPUT_LAYER);
-    const labels = trainLabels(data, data.labeled);
-    const run = await trainClassifier(ctx, family.classifier, { indices: data.labeled, labels, weights: null }, params, seed, ctx.checkpointDir(),
-      frozen ? { forward: frozenForward(family), trainableVariables: () => dense.trainableWeights.map((w) => w.read() as tf.Variable) } : {});
-    return await classifierOutcome(ctx, family.classifier, run, {
-      usesUnlabeled: true,
-      earlierSeconds: stage.seconds,
-      details: async () => ({
-        encoder: params.encoder,
-        contrastive: { history: stage.history, seconds: stage.seconds, initial: stage.initial, final: stage.final, images: stage.images },
-      }),
-    });
+    return await trainOnPretrainedEncoder(ctx, params, family, stage.seconds, () => ({
+      contrastive: { history: stage.history, seconds: stage.seconds, initial: stage.initial, final: stage.final, images: stage.images },
+    }));
   } finally {
     family.joint.dispose(); // the joint model holds every layer of the family
   }

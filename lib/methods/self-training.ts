@@ -15,6 +15,7 @@ import { trainLabels } from "../data/study";
 import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
 import { writeJsonAtomic } from "../experiments/results";
 import { accuracy, predict } from "../training/evaluate";
+import { setAsideCheckpoint } from "../training/checkpoint";
 import { EpochRecord, restoreWeights } from "../training/loop";
 import { pausedOutcome } from "./recipe";
 import { newClassifier, trainClassifier } from "./supervised";
@@ -66,8 +67,12 @@ export async function runSelfTraining(ctx: ExperimentContext, params: Params): P
   const labeledLabels = trainLabels(data, data.labeled);
   const hiddenLabels = trainLabels(data, data.unlabeled);
   const statePath = path.join(ctx.checkpointDir(), "rounds.json");
-  const state: RoundsState = fs.existsSync(statePath) ? JSON.parse(fs.readFileSync(statePath, "utf8")) : { configHash: ctx.configHash, rounds: [] };
-  if (state.configHash !== ctx.configHash) throw new Error(`${statePath} belongs to another configuration; delete ${ctx.checkpointDir()} or force a fresh run`);
+  const saved: RoundsState | null = fs.existsSync(statePath) ? JSON.parse(fs.readFileSync(statePath, "utf8")) : null;
+  if (saved && saved.configHash !== ctx.configHash) {
+    const aside = setAsideCheckpoint(ctx.checkpointDir(), saved.configHash);
+    ctx.progress.note(`${statePath} belongs to another configuration (${saved.configHash}): its rounds moved to ${aside}; training starts afresh`);
+  }
+  const state: RoundsState = saved && saved.configHash === ctx.configHash ? saved : { configHash: ctx.configHash, rounds: [] };
 
   const teacherRun = await ctx.dependency(params.teacher as string, { checkpoint: true });
   let teacher = newClassifier(params, ctx.seed);

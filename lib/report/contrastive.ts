@@ -54,9 +54,9 @@ export function lossMarkdown(r: ResultRecord): string {
   const p = r.params;
   const k = p.contrastiveClusters as number;
   const lines = [
-    `For a batch of B images, two views each (crop + flip, then colour jitter and a 16×16 cutout), one forward pass over the 2B views gives`,
+    `For a batch of B images, two views each (shift + flip, a random crop of ${pct(p.contrastiveCropMinArea as number, 0)}-100% of the area resized to 32×32, then colour jitter), one forward pass over the 2B views gives`,
     `the encoder's 4×4×C feature maps; the classifier's own global average pooling (no weights) turns each into a vector **h** (C values),`,
-    `and **Z = h / ‖h‖**. With Z₁, Z₂ the two views' rows (B × C) and c = softmax(logits / ${p.contrastiveClusterTemperature}) the cluster head's assignment`,
+    `the projection head maps it to **p = W₂ relu(W₁ h)** (${p.contrastiveProjection} values) and **Z = p / ‖p‖**. With Z₁, Z₂ the two views' rows (B × ${p.contrastiveProjection}) and c = softmax(logits / ${p.contrastiveClusterTemperature}) the cluster head's assignment`,
     `(BatchNorm(h), then a Dense layer with K = ${k} units):`,
     "",
     `- **InfoNCE** = ½ [CE(M, I) + CE(Mᵀ, I)], M = Z₁Z₂ᵀ / τ, τ = ${p.contrastiveTemperature}: each image must pick its own other view among the B in the batch;`,
@@ -265,20 +265,36 @@ export function comparisonMarkdown(results: ResultRecord[], earlier: ResultRecor
   return lines.join("\n");
 }
 
+/**
+ * What the pretraining learned, from its history: the loss and the instance task (what it optimises) against the
+ * k-NN probe (what it is for), judged against the probe's own noise on its queries.
+ */
+export function pretrainingVerdict(stage: NonNullable<ReturnType<typeof contrastiveStage>>, queries: number): string {
+  const first = stage.history[0];
+  const start = stage.initial?.knnAccuracy ?? first.knnAccuracy;
+  const end = stage.final.knnAccuracy;
+  const noise = noiseLevel(start, end, queries);
+  const probe = Math.abs(end - start) <= noise ? "did not move beyond its noise" : end > start ? "rose" : "fell";
+  return (
+    `- The contrastive pretraining optimised its task: over ${stage.history.length} epochs on ${stage.images.toLocaleString("en-US")} images (${minutes(stage.seconds)}) ` +
+    `the InfoNCE fell from ${first.infoNce.toFixed(3)} to ${stage.history[stage.history.length - 1].infoNce.toFixed(3)} and each view found its own pair among the batch in ` +
+    `${pct(first.instanceAccuracy)} → ${pct(stage.history[stage.history.length - 1].instanceAccuracy)} of the rows, with ${stage.final.nonEmptyClusters} clusters in use ` +
+    `(the largest holding ${pct(stage.final.largestClusterShare)} of the labeled images). But the k-NN probe of its pooled features **${probe}**: ` +
+    `${pct(start)} for the untrained network, ${pct(end)} at the end (±${pct(noise)} is two standard errors on ${queries.toLocaleString("en-US")} queries). ` +
+    (probe === "rose"
+      ? "The features group images of the same class better than at the start, without any label."
+      : "What lets the encoder match two views of an image is not, here, what makes images of the same class neighbours: " +
+        "the frozen classifier below is the better measure of what the features hold.")
+  );
+}
+
 /** ¿Qué conclusiones sacas? for the two-step variants. */
 export function twoStepConclusions(results: ResultRecord[], ex1: ResultRecord, autoencoder: ResultRecord[]): string {
   const frozen = results.find((r) => r.params.encoder === "frozen");
   const tuned = results.find((r) => r.params.encoder === "fine-tuned");
   const stage = results.map(contrastiveStage).find((s) => s);
   const lines: string[] = [];
-  if (stage) {
-    const start = stage.initial?.knnAccuracy;
-    lines.push(
-      `- The contrastive pretraining ${start !== undefined && stage.final.knnAccuracy > start ? "trained" : "did not improve the probe"}: the k-NN probe on its features went from ` +
-        `${start === undefined ? "(not recorded)" : pct(start)} for the untrained network to ${pct(stage.final.knnAccuracy)} after ${stage.history.length} epochs over ` +
-        `${stage.images.toLocaleString("en-US")} images (${minutes(stage.seconds)}), with ${stage.final.nonEmptyClusters} clusters in use and the largest holding ${pct(stage.final.largestClusterShare)} of the labeled images.`,
-    );
-  }
+  if (stage) lines.push(pretrainingVerdict(stage, results[0].params.probeQueries as number));
   if (frozen) {
     const ae = autoencoderCounterpart(frozen, autoencoder);
     lines.push(
@@ -286,7 +302,7 @@ export function twoStepConclusions(results: ResultRecord[], ex1: ResultRecord, a
         (ae ? `, ${signed(frozen.testAccuracy - ae.testAccuracy)} vs the frozen autoencoder encoder` : "") +
         `). Only the Dense layer learns, so this measures how linearly the contrastive features separate the classes. ` +
         (ae && frozen.testAccuracy > ae.testAccuracy
-          ? "Telling images apart under colour jitter, crops and cutout keeps more of what identifies an object than redrawing its pixels does."
+          ? "Telling images apart under colour jitter and resized crops keeps more of what identifies an object than redrawing its pixels does."
           : "The features carry some class information, less than a network trained with the labels."),
     );
   }

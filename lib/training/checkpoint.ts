@@ -50,6 +50,17 @@ export interface LoadedCheckpoint<S> {
   names: string[];
 }
 
+/**
+ * Moves the checkpoint folder of another configuration out of the way (never resumed, never deleted): renames it
+ * to `<dir>.config-<hash>` (with a time stamp if that exists) and returns the new name.
+ */
+export function setAsideCheckpoint(dir: string, hash: string): string {
+  let aside = `${dir}.config-${hash}`;
+  if (fs.existsSync(aside)) aside = `${aside}-${Date.now()}`;
+  fs.renameSync(dir, aside);
+  return aside;
+}
+
 /** Reads a checkpoint folder, or returns null when there is none. A damaged one is an error, never ignored. */
 export function loadCheckpoint<S>(dir: string): LoadedCheckpoint<S> | null {
   const manifestPath = path.join(dir, MANIFEST);

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { util } from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { LoadedCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint";
+import { LoadedCheckpoint, loadCheckpoint, saveCheckpoint, setAsideCheckpoint } from "./checkpoint";
 import { LoopOptimizer, OptimizerConfig, createOptimizer } from "./optimizer";
 import { Progress, consoleProgress } from "./progress";
 import { Rng } from "./rng";
@@ -120,14 +120,16 @@ function writeWeights(checkpoint: LoadedCheckpoint<CheckpointState>, weights: tf
   });
 }
 
-async function restore(dir: string, configHash: string, weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: LoopOptimizer): Promise<CheckpointState | null> {
+async function restore(
+  dir: string, configHash: string, weights: tfl.LayerVariable[], trainables: tf.Variable[], optimizer: LoopOptimizer, progress: Progress,
+): Promise<CheckpointState | null> {
   const checkpoint = loadCheckpoint<CheckpointState>(dir);
   if (!checkpoint) return null;
   if (checkpoint.state.configHash !== configHash) {
-    throw new Error(
-      `checkpoint ${dir} was written by another configuration (${checkpoint.state.configHash}, this run is ` +
-        `${configHash}); delete that folder or force a fresh run`,
-    );
+    // Never resumed (other parameters, other data), never deleted either: moved aside, and this run starts afresh.
+    const aside = setAsideCheckpoint(dir, checkpoint.state.configHash);
+    progress.note(`checkpoint ${dir} was written by another configuration (${checkpoint.state.configHash}, this run is ${configHash}): moved to ${aside}; training starts afresh`);
+    return null;
   }
   writeWeights(checkpoint, weights, dir);
   await optimizer.setState(trainables, checkpoint.names, (name) => checkpoint.tensor(name));
@@ -192,7 +194,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   let history: EpochRecord[] = [];
   let seconds = 0;
   let stoppedEarly = false;
-  const resumed = options.checkpointDir ? await restore(options.checkpointDir, options.configHash, weights, trainables, optimizer) : null;
+  const resumed = options.checkpointDir ? await restore(options.checkpointDir, options.configHash, weights, trainables, optimizer, progress) : null;
   if (resumed) {
     rng.setState(resumed.rng);
     history = resumed.history;
