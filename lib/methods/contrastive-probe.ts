@@ -1,8 +1,9 @@
 // Diagnostics of the contrastive representation (Exercise 6), computed after every epoch through the loop's
 // `evaluate` hook so they land in the history:
 //   - a k-NN probe: the labeled training images are the memory, the first test images the queries; features are
-//     the L2-normalised GAP vectors Z of the encoder (inference mode), similarity is the cosine, and each of the
-//     k nearest neighbours votes for its label with weight exp(similarity / 0.07) (Wu et al., 2018);
+//     the encoder's pooled vectors h, L2-normalised (inference mode; not the projection the loss compares),
+//     similarity is the cosine, and each of the k nearest neighbours votes for its label with weight
+//     exp(similarity / 0.07) (Wu et al., 2018);
 //   - the cluster head's assignments (argmax) on the memory images: the share of the largest cluster, how many
 //     clusters are used, the entropy of the cluster sizes, and their normalised mutual information with the
 //     true labels (a diagnostic only: no label enters the contrastive loss).
@@ -122,7 +123,7 @@ export interface Embedded {
 }
 
 /**
- * Z and cluster assignments of `images[indices]` (unaugmented, inference mode) with `model`: image ->
+ * Unit pooled features and cluster assignments of `images[indices]` (unaugmented, inference mode) with `model`: image ->
  * [features h, cluster probabilities, ...].
  */
 export async function embed(model: tfl.LayersModel, images: Uint8Array, indices: ArrayLike<number>, batchSize = 500): Promise<Embedded> {
