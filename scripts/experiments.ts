@@ -1,13 +1,16 @@
-// npm run experiments -- <selection...> [--profile full|smoke] [--force] [--time-budget SECONDS] [--list]
+// npm run experiments -- <selection...> [--profile full|smoke] [--force] [--time-budget SECONDS] [--list] [--summary]
 //
 // Trains the selected experiments (ids, prefixes such as "ex2", globs such as "ex2-self*", or "all") and writes
 // their result files; an experiment whose result exists for the same configuration is skipped unless --force.
 // With --time-budget, training pauses (checkpointed) before the budget runs out; running the same command again
-// resumes it. That is how full runs fit the GPU host's 10-minute commands.
-import { PROFILE_ENV } from "../lib/config";
+// resumes it. That is how full runs fit the GPU host's 10-minute commands. --summary rewrites the profile's
+// summary.json from its result files (after copying results in from elsewhere) and trains nothing.
+import * as path from "node:path";
+import { PROFILE_ENV, currentProfile } from "../lib/config";
 import { loadStudyData } from "../lib/data/study";
 import { DeadlineReached, Runner, runOrLoad } from "../lib/experiments/experiment";
 import { EXPERIMENTS, EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
+import { readAllResults, resultsDir, summaryRows, writeJsonAtomic } from "../lib/experiments/results";
 import { startSession } from "../lib/session";
 
 interface Args {
@@ -15,17 +18,19 @@ interface Args {
   force: boolean;
   timeBudget: number | null;
   list: boolean;
+  summary: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { selection: [], force: false, timeBudget: null, list: false };
+  const args: Args = { selection: [], force: false, timeBudget: null, list: false, summary: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--force") args.force = true;
     else if (a === "--list") args.list = true;
+    else if (a === "--summary") args.summary = true;
     else if (a === "--profile") process.env[PROFILE_ENV] = argv[++i];
     else if (a === "--time-budget") args.timeBudget = Number(argv[++i]);
-    else if (a.startsWith("--")) throw new Error(`unknown option ${a}; options: --profile NAME, --force, --time-budget SECONDS, --list`);
+    else if (a.startsWith("--")) throw new Error(`unknown option ${a}; options: --profile NAME, --force, --time-budget SECONDS, --list, --summary`);
     else args.selection.push(a);
   }
   if (args.timeBudget !== null && !(args.timeBudget > 0)) throw new Error("--time-budget takes a number of seconds > 0");
@@ -37,6 +42,14 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.list) {
     for (const e of EXPERIMENTS) console.log(`${e.id.padEnd(34)} exercise ${e.exercise}  ${e.title}`);
+    return;
+  }
+  if (args.summary) {
+    const profile = currentProfile().name;
+    const results = readAllResults(profile);
+    const file = path.join(resultsDir(profile), "summary.json");
+    writeJsonAtomic(file, summaryRows(results));
+    console.log(`${file}: ${results.length} results`);
     return;
   }
   const chosen = selectExperiments(args.selection);

@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
+import { execFileSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { PROFILES } from "../lib/config";
 import { configHash } from "../lib/experiments/experiment";
@@ -41,6 +43,26 @@ describe("committed full-profile results", () => {
       assert.equal(r.profile, "full");
       assert.ok(r.testAccuracy > 0 && r.testAccuracy <= 1 && r.history.length > 0, r.experiment);
       assert.match(r.commit, /^[0-9a-f]{40}/, `${r.experiment}: commit`);
+    }
+  });
+});
+
+describe("npm run experiments -- --summary", () => {
+  it("rewrites summary.json from the result files in RESULTS_DIR, training nothing", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summary-"));
+    try {
+      for (const id of ["ex1-supervised", "ex4-joint"]) fs.copyFileSync(path.resolve(__dirname, "..", "results", `${id}.json`), path.join(dir, `${id}.json`));
+      fs.writeFileSync(path.join(dir, "summary.json"), "[]\n");
+      const out = execFileSync(process.execPath, ["--import", "tsx", path.resolve(__dirname, "..", "scripts", "experiments.ts"), "--summary"], {
+        env: { ...process.env, RESULTS_DIR: dir, PROFILE: "full" },
+        encoding: "utf8",
+      });
+      assert.match(out, /summary\.json: 2 results/);
+      const rows = JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as Record<string, unknown>[];
+      assert.deepEqual(rows.map((r) => r.experiment), ["ex1-supervised", "ex4-joint"]);
+      assert.deepEqual(rows.map((r) => r.deviceSharedBy), [1, 9], "1 for a run alone");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
