@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
-import { smoothedTargets, weightedCrossEntropy } from "../lib/methods/classification";
+import { mixedBatches, smoothedTargets, weightedCrossEntropy } from "../lib/methods/classification";
+import { Rng } from "../lib/training/rng";
 import { pseudoLabelPrecision } from "../lib/methods/fixmatch";
 import { certaintyWeights, histogram } from "../lib/methods/self-training";
 import { ONE_CLASS_PARAMS, oneClassLoss, oneClassTask, radiusOf } from "../lib/methods/one-class";
@@ -76,5 +77,23 @@ describe("method building blocks", () => {
     assert.equal(task.endEpoch!({ epoch: 4, loss: 0, learningRate: 0, seconds: 0 }), "stop");
     state.moves.push(0.03);
     assert.equal(task.endEpoch!({ epoch: 5, loss: 0, learningRate: 0, seconds: 0 }), undefined);
+  });
+
+  it("mixes labeled images in epoch order with random unlabeled ones (one-step batches)", () => {
+    const labeled = { indices: Int32Array.from([10, 11, 12, 13, 14, 15, 16]), labels: Int32Array.from([0, 1, 2, 3, 4, 5, 6]) };
+    const unlabeled = Int32Array.from([100, 101, 102]);
+    const batches = mixedBatches(labeled, unlabeled, 3, 2);
+    assert.equal(batches.stepsPerEpoch, 2);
+    const rng = new Rng(5);
+    const seen: number[] = [];
+    for (let step = 0; step < batches.stepsPerEpoch; step++) {
+      const { pool, labels } = batches.next(rng, step);
+      assert.equal(pool.length, 5);
+      pool.subarray(0, 3).forEach((image, i) => assert.equal(labels[i], image - 10, "each label belongs to its image"));
+      pool.subarray(3).forEach((image) => assert.ok(unlabeled.includes(image)));
+      seen.push(...pool.subarray(0, 3));
+    }
+    assert.equal(new Set(seen).size, 6, "no labeled image twice in an epoch");
+    assert.throws(() => mixedBatches(labeled, unlabeled, 8, 2), /needs one full labeled batch: 7 < 8/);
   });
 });

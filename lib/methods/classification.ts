@@ -88,3 +88,24 @@ export function classificationTask(
     },
   };
 }
+
+/**
+ * The one-step methods' batches: each step `nL` labeled images in epoch order (reshuffled every epoch; an epoch is
+ * one pass over them) followed by `nU` unlabeled images drawn at random. Returns the image indices and the nL labels.
+ */
+export function mixedBatches(labeled: { indices: Int32Array; labels: Int32Array }, unlabeled: Int32Array, nL: number, nU: number) {
+  if (labeled.indices.length < nL) throw new Error(`a one-step model needs one full labeled batch: ${labeled.indices.length} < ${nL}`);
+  let order = new Int32Array(0);
+  return {
+    stepsPerEpoch: Math.floor(labeled.indices.length / nL),
+    next(rng: Rng, step: number): { pool: Int32Array; labels: Int32Array } {
+      if (step === 0) order = rng.permutation(labeled.indices.length);
+      const picked = order.subarray(step * nL, (step + 1) * nL);
+      const pool = Int32Array.from([
+        ...Array.from(picked, (i) => labeled.indices[i]),
+        ...Array.from({ length: nU }, () => unlabeled[rng.int(unlabeled.length)]),
+      ]);
+      return { pool, labels: Int32Array.from(picked, (i) => labeled.labels[i]) };
+    },
+  };
+}

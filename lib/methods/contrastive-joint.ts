@@ -15,7 +15,7 @@ import type { ExperimentContext, ExperimentOutcome, Params } from "../experiment
 import { accuracy } from "../training/evaluate";
 import { StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
-import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
+import { batchAccuracy, mixedBatches, smoothedTargets, weightedCrossEntropy } from "./classification";
 import { classifierOutcome, sgdTrainOptions } from "./recipe";
 import {
   ContrastiveFamily, ContrastiveLossOptions, buildFamily, clusterProbabilities, contrastiveLoss, lossOptions, probeEvaluation, twoViews, withInitialEvaluation,
@@ -48,20 +48,14 @@ export function contrastiveJointTask(
   const nU = options.unlabeledBatchSize;
   const n = nL + nU;
   const weights = jointClassWeights(nL, nU);
-  if (labeled.indices.length < nL) throw new Error(`the one-step model needs one full labeled batch: ${labeled.indices.length} < ${nL}`);
-  let order = new Int32Array(0);
+  const batches = mixedBatches(labeled, unlabeled, nL, nU);
   return {
     models: [family.joint],
-    stepsPerEpoch: Math.floor(labeled.indices.length / nL),
+    stepsPerEpoch: batches.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      if (step === 0) order = rng.permutation(labeled.indices.length);
-      const picked = order.subarray(step * nL, (step + 1) * nL);
-      const pool = Int32Array.from([
-        ...Array.from(picked, (i) => labeled.indices[i]),
-        ...Array.from({ length: nU }, () => unlabeled[rng.int(unlabeled.length)]),
-      ]);
-      const labels = Int32Array.from({ length: 2 * n }, (_, i) => (i % n < nL ? labeled.labels[picked[i % n]] : 0));
+      const { pool, labels: labeledLabels } = batches.next(rng, step);
+      const labels = Int32Array.from({ length: 2 * n }, (_, i) => (i % n < nL ? labeledLabels[i % n] : 0));
       return {
         x: twoViews(images, pool, rng, options.cropMinArea),
         targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [2 * n, CLASSES]),

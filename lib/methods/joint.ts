@@ -16,7 +16,7 @@ import { accuracy } from "../training/evaluate";
 import { StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { meanReconstructionError, reconstructionError, reconstructionSamples, buildFamily } from "./autoencoder";
-import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
+import { batchAccuracy, mixedBatches, smoothedTargets, weightedCrossEntropy } from "./classification";
 import { classifierOutcome, sgdTrainOptions } from "./recipe";
 
 const CLASSES = 100;
@@ -40,19 +40,14 @@ export function jointTask(
   const nU = options.unlabeledBatchSize;
   // Weights that make the classification term the mean over the labeled rows only.
   const classWeights = Float32Array.from({ length: nL + nU }, (_, i) => (i < nL ? (nL + nU) / nL : 0));
-  let order = new Int32Array(0);
+  const batches = mixedBatches(labeled, unlabeled, nL, nU);
   return {
     models: [family.joint],
-    stepsPerEpoch: Math.floor(labeled.indices.length / nL),
+    stepsPerEpoch: batches.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      if (step === 0) order = rng.permutation(labeled.indices.length);
-      const picked = order.subarray(step * nL, (step + 1) * nL);
-      const pool = Int32Array.from([
-        ...Array.from(picked, (i) => labeled.indices[i]),
-        ...Array.from({ length: nU }, () => unlabeled[rng.int(unlabeled.length)]),
-      ]);
-      const labels = Int32Array.from({ length: nL + nU }, (_, i) => (i < nL ? labeled.labels[picked[i]] : 0));
+      const { pool, labels: labeledLabels } = batches.next(rng, step);
+      const labels = Int32Array.from({ length: nL + nU }, (_, i) => (i < nL ? labeledLabels[i] : 0));
       return {
         x: batchTensor(images, pool, WEAK, rng),
         targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [nL + nU, CLASSES]),
