@@ -69,6 +69,32 @@ export function lossMarkdown(r: ResultRecord): string {
   return lines.join("\n");
 }
 
+const SHARES = { scale: { domain: [0, 1] }, title: null };
+
+/** Lines of `rows` ({run, epoch, value, [colour]}) over the epochs: one panel per run, one colour per `colour` value. */
+function perRunLinesChart(
+  title: string, rows: Record<string, unknown>[], colour: string, y: Record<string, unknown>,
+  options: { independentY?: boolean; legendLimit?: number } = {},
+): TopLevelSpec {
+  return {
+    title,
+    data: { values: rows },
+    facet: { column: { field: "run", type: "nominal", title: null } },
+    spec: {
+      width: 300,
+      height: 220,
+      mark: { type: "line", point: true, tooltip: true },
+      encoding: {
+        x: { field: "epoch", type: "quantitative" },
+        y: { field: "value", type: "quantitative", ...y },
+        color: { field: colour, type: "nominal", title: null },
+      },
+    },
+    ...(options.independentY ? { resolve: { scale: { y: "independent" } } } : {}),
+    config: { legend: { labelLimit: options.legendLimit ?? 360 }, header: { labelLimit: 360 } },
+  } as TopLevelSpec;
+}
+
 /** Loss parts per epoch (training batches), one panel per run. */
 export function lossPartsChart(results: ResultRecord[]): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
@@ -80,84 +106,39 @@ export function lossPartsChart(results: ResultRecord[]): TopLevelSpec {
       for (const [part, value] of parts) if (typeof value === "number") rows.push({ run: s.label, epoch: h.epoch, part, value });
     }
   }
-  return {
-    title: "Loss and its parts per epoch (means over the training batches)",
-    data: { values: rows },
-    facet: { column: { field: "run", type: "nominal", title: null } },
-    spec: {
-      width: 300,
-      height: 220,
-      mark: { type: "line", point: true, tooltip: true },
-      encoding: {
-        x: { field: "epoch", type: "quantitative" },
-        y: { field: "value", type: "quantitative", title: "loss" },
-        color: { field: "part", type: "nominal", title: null },
-      },
-    },
-    resolve: { scale: { y: "independent" } },
-    config: { legend: { labelLimit: 320 }, header: { labelLimit: 360 } },
-  } as TopLevelSpec;
+  return perRunLinesChart("Loss and its parts per epoch (means over the training batches)", rows, "part", { title: "loss" }, {
+    independentY: true,
+    legendLimit: 320,
+  });
 }
 
 /** Cluster sizes per epoch on the labeled images (epoch 0: the untrained network), as shares in [0, 1]. */
 export function clusterSizesChart(results: ResultRecord[]): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
+  const k = results[0].params.contrastiveClusters as number;
   for (const s of distinctSeries(results)) {
-    const k = results[0].params.contrastiveClusters as number;
-    const records = withInitial(s);
-    for (const h of records) {
+    for (const h of withInitial(s)) {
       if (typeof h.largestClusterShare !== "number") continue;
       rows.push({ run: s.label, epoch: h.epoch, metric: "share of the images in the largest cluster", value: h.largestClusterShare });
       rows.push({ run: s.label, epoch: h.epoch, metric: `share of the ${k} clusters in use`, value: h.nonEmptyClusters / k });
       rows.push({ run: s.label, epoch: h.epoch, metric: "entropy of the cluster sizes / ln K", value: h.clusterSizeEntropy / Math.log(k) });
     }
   }
-  return {
-    title: "Cluster sizes on the labeled images (argmax of the cluster head, inference mode)",
-    data: { values: rows },
-    facet: { column: { field: "run", type: "nominal", title: null } },
-    spec: {
-      width: 300,
-      height: 220,
-      mark: { type: "line", point: true, tooltip: true },
-      encoding: {
-        x: { field: "epoch", type: "quantitative" },
-        y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
-        color: { field: "metric", type: "nominal", title: null },
-      },
-    },
-    config: { legend: { labelLimit: 360 }, header: { labelLimit: 360 } },
-  } as TopLevelSpec;
+  return perRunLinesChart("Cluster sizes on the labeled images (argmax of the cluster head, inference mode)", rows, "metric", SHARES);
 }
 
 /** k-NN probe accuracy and cluster/label NMI per epoch (epoch 0: the untrained network), and the classifier's test accuracy for one-step runs. */
 export function probeChart(results: ResultRecord[]): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
   for (const s of distinctSeries(results)) {
-    const records = withInitial(s);
-    for (const h of records) {
+    for (const h of withInitial(s)) {
       if (typeof h.knnAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "k-NN probe accuracy (test queries)", value: h.knnAccuracy });
       if (typeof h.clusterNmi === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "NMI of clusters and labels", value: h.clusterNmi });
       if (typeof h.testAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "classifier test accuracy", value: h.testAccuracy });
       if (typeof h.instanceAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "own view found in the batch (training)", value: h.instanceAccuracy });
     }
   }
-  return {
-    title: "Is the representation learning? Probe accuracy per epoch",
-    data: { values: rows },
-    facet: { column: { field: "run", type: "nominal", title: null } },
-    spec: {
-      width: 300,
-      height: 220,
-      mark: { type: "line", point: true, tooltip: true },
-      encoding: {
-        x: { field: "epoch", type: "quantitative" },
-        y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
-        color: { field: "metric", type: "nominal", title: null },
-      },
-    },
-    config: { legend: { labelLimit: 360 }, header: { labelLimit: 360 } },
-  } as TopLevelSpec;
+  return perRunLinesChart("Is the representation learning? Probe accuracy per epoch", rows, "metric", SHARES);
 }
 
 /** How the diagnostics moved from the untrained network to the last epoch, per run (generated from the histories). */
