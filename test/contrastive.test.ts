@@ -6,7 +6,8 @@ import { DEFAULT_CLASSIFIER, HEAD_POOLING_LAYER, OUTPUT_LAYER, describeLayers, s
 import {
   CLUSTER_LAYER, PROJECTION_LAYER, balanceDeficit, buildContrastiveFamily, clusterImpurity, contrastiveLoss, contrastiveTask, infoNce,
 } from "../lib/methods/contrastive";
-import { contrastiveJointTask, jointClassWeights } from "../lib/methods/contrastive-joint";
+import { mixedBatches } from "../lib/methods/classification";
+import { contrastiveJointTask } from "../lib/methods/contrastive-joint";
 import { KNN_TEMPERATURE, clusterStats, knnPredict, l2Normalize, probe } from "../lib/methods/contrastive-probe";
 import { TrainOptions, train } from "../lib/training/loop";
 import { silentProgress } from "../lib/training/progress";
@@ -189,7 +190,7 @@ describe("contrastive technique (Exercise 6)", function () {
     assert.ok(counts.every((c) => c === counts[0]), `tensor counts per epoch ${counts}`);
 
     // One step of the joint task: classification on the labeled rows only (weights), same loss parts.
-    assert.deepEqual(Array.from(jointClassWeights(2, 2)), [2, 2, 0, 0, 2, 2, 0, 0]);
+    assert.deepEqual(Array.from(mixedBatches({ indices: indices.subarray(0, 2), labels: labels.subarray(0, 2) }, indices, 2, 2, 2).rowWeights), [2, 2, 0, 0, 2, 2, 0, 0]);
     const joint = contrastiveJointTask(
       family, images, { indices: indices.subarray(0, 16), labels: labels.subarray(0, 16) }, indices.subarray(16),
       { ...options, labeledBatchSize: 8, unlabeledBatchSize: 8, contrastiveWeight: 1, labelSmoothing: 0.1 }, undefined,

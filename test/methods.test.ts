@@ -91,6 +91,7 @@ describe("method building blocks", () => {
       assert.equal(pool.length, 5);
       pool.subarray(0, 3).forEach((image, i) => assert.equal(labels[i], image - 10, "each label belongs to its image"));
       pool.subarray(3).forEach((image) => assert.ok(unlabeled.includes(image)));
+      assert.deepEqual(Array.from(labels.subarray(3)), [0, 0], "unlabeled rows carry label 0 (weight 0)");
       seen.push(...pool.subarray(0, 3));
     }
     assert.equal(new Set(seen).size, 6, "no labeled image twice in an epoch");

@@ -14,6 +14,7 @@ import type { ExperimentContext, ExperimentOutcome, Params } from "../experiment
 import { AutoencoderFamily, buildAutoencoderFamily } from "../models/autoencoder";
 import { DEFAULT_CLASSIFIER, scaleWidths } from "../models/classifier";
 import { NONE, WEAK, WeakAugmentation, batchTensor } from "../training/augment";
+import { epochOrder } from "../training/epoch-order";
 import { EpochRecord, StepInputs, TrainingTask, train } from "../training/loop";
 import { Rng } from "../training/rng";
 import { pausedOutcome } from "./recipe";
@@ -43,14 +44,13 @@ export function reconstructionTask(
   augmentation: WeakAugmentation,
   evaluate?: TrainingTask["evaluate"],
 ): TrainingTask {
-  let order = new Int32Array(0);
+  const epochs = epochOrder(indices.length, batchSize);
   return {
     models: [autoencoder],
-    stepsPerEpoch: Math.floor(indices.length / batchSize),
+    stepsPerEpoch: epochs.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      if (step === 0) order = rng.permutation(indices.length);
-      const picked = order.subarray(step * batchSize, (step + 1) * batchSize);
+      const picked = epochs.picked(rng, step);
       return { x: batchTensor(images, Int32Array.from(picked, (i) => indices[i]), augmentation, rng) };
     },
     step(inputs: StepInputs) {

@@ -3,6 +3,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { WeakAugmentation, batchTensor } from "../training/augment";
+import { epochOrder } from "../training/epoch-order";
 import type { StepInputs, TrainingTask } from "../training/loop";
 import type { Rng } from "../training/rng";
 
@@ -61,14 +62,13 @@ export function classificationTask(
   if (count < options.batchSize) {
     throw new Error(`classification needs at least one full batch: ${count} examples < batch size ${options.batchSize}`);
   }
-  let order = new Int32Array(0);
+  const epochs = epochOrder(count, options.batchSize);
   return {
     models: [model],
-    stepsPerEpoch: Math.floor(count / options.batchSize),
+    stepsPerEpoch: epochs.stepsPerEpoch,
     ...taskExtras,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      if (step === 0) order = rng.permutation(count);
-      const picked = order.subarray(step * options.batchSize, (step + 1) * options.batchSize);
+      const picked = epochs.picked(rng, step);
       const poolIndices = Int32Array.from(picked, (i) => examples.indices[i]);
       const labels = Int32Array.from(picked, (i) => examples.labels[i]);
       const inputs: StepInputs = {
@@ -91,21 +91,24 @@ export function classificationTask(
 
 /**
  * The one-step methods' batches: each step `nL` labeled images in epoch order (reshuffled every epoch; an epoch is
- * one pass over them) followed by `nU` unlabeled images drawn at random. Returns the image indices and the nL labels.
+ * one pass over them) followed by `nU` unlabeled images drawn at random. The model sees `views` stacked copies of
+ * that pool ([view 1; view 2; ...]); per row, `labels` holds the label (0 on unlabeled rows) and `rowWeights` the
+ * classification weight that makes the weighted cross-entropy the mean over the labeled rows only.
  */
-export function mixedBatches(labeled: { indices: Int32Array; labels: Int32Array }, unlabeled: Int32Array, nL: number, nU: number) {
+export function mixedBatches(labeled: { indices: Int32Array; labels: Int32Array }, unlabeled: Int32Array, nL: number, nU: number, views = 1) {
   if (labeled.indices.length < nL) throw new Error(`a one-step model needs one full labeled batch: ${labeled.indices.length} < ${nL}`);
-  let order = new Int32Array(0);
+  const n = nL + nU;
+  const epochs = epochOrder(labeled.indices.length, nL);
   return {
-    stepsPerEpoch: Math.floor(labeled.indices.length / nL),
+    stepsPerEpoch: epochs.stepsPerEpoch,
+    rowWeights: Float32Array.from({ length: views * n }, (_, i) => (i % n < nL ? n / nL : 0)),
     next(rng: Rng, step: number): { pool: Int32Array; labels: Int32Array } {
-      if (step === 0) order = rng.permutation(labeled.indices.length);
-      const picked = order.subarray(step * nL, (step + 1) * nL);
+      const picked = epochs.picked(rng, step);
       const pool = Int32Array.from([
         ...Array.from(picked, (i) => labeled.indices[i]),
         ...Array.from({ length: nU }, () => unlabeled[rng.int(unlabeled.length)]),
       ]);
-      return { pool, labels: Int32Array.from(picked, (i) => labeled.labels[i]) };
+      return { pool, labels: Int32Array.from({ length: views * n }, (_, i) => (i % n < nL ? labeled.labels[picked[i % n]] : 0)) };
     },
   };
 }

@@ -30,12 +30,6 @@ export interface ContrastiveJointOptions extends ContrastiveLossOptions {
   labelSmoothing: number;
 }
 
-/** Per-row classification weights of a [view 1; view 2] batch whose views each start with nL labeled images. */
-export function jointClassWeights(nL: number, nU: number): Float32Array {
-  const n = nL + nU;
-  return Float32Array.from({ length: 2 * n }, (_, i) => (i % n < nL ? n / nL : 0));
-}
-
 export function contrastiveJointTask(
   family: ContrastiveFamily,
   images: Uint8Array,
@@ -47,19 +41,17 @@ export function contrastiveJointTask(
   const nL = options.labeledBatchSize;
   const nU = options.unlabeledBatchSize;
   const n = nL + nU;
-  const weights = jointClassWeights(nL, nU);
-  const batches = mixedBatches(labeled, unlabeled, nL, nU);
+  const batches = mixedBatches(labeled, unlabeled, nL, nU, 2);
   return {
     models: [family.joint],
     stepsPerEpoch: batches.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      const { pool, labels: labeledLabels } = batches.next(rng, step);
-      const labels = Int32Array.from({ length: 2 * n }, (_, i) => (i % n < nL ? labeledLabels[i % n] : 0));
+      const { pool, labels } = batches.next(rng, step);
       return {
         x: twoViews(images, pool, rng, options.cropMinArea),
         targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [2 * n, CLASSES]),
-        weights: tf.tensor1d(weights),
+        weights: tf.tensor1d(batches.rowWeights),
       };
     },
     step(inputs: StepInputs) {

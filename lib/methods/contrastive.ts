@@ -44,6 +44,7 @@ import {
   ClassifierConfig, DEFAULT_CLASSIFIER, HEAD_POOLING_LAYER, buildClassifier, encoderOf, scaleWidths,
 } from "../models/classifier";
 import { WEAK, batchTensor, randomResizedCrop, strongAugment } from "../training/augment";
+import { epochOrder } from "../training/epoch-order";
 import { EpochRecord, StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { KNN_TEMPERATURE, ProbeSets, l2Normalize, probe } from "./contrastive-probe";
@@ -233,14 +234,13 @@ export function contrastiveTask(
   evaluate?: TrainingTask["evaluate"],
 ): TrainingTask {
   if (indices.length < batchSize) throw new Error(`contrastive pretraining needs one full batch: ${indices.length} images < batch size ${batchSize}`);
-  let order = new Int32Array(0);
+  const epochs = epochOrder(indices.length, batchSize);
   return {
     models: [family.contrastive],
-    stepsPerEpoch: Math.floor(indices.length / batchSize),
+    stepsPerEpoch: epochs.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      if (step === 0) order = rng.permutation(indices.length);
-      const picked = order.subarray(step * batchSize, (step + 1) * batchSize);
+      const picked = epochs.picked(rng, step);
       return { x: twoViews(images, Int32Array.from(picked, (i) => indices[i]), rng, options.cropMinArea) };
     },
     step(inputs: StepInputs) {

@@ -13,6 +13,7 @@ import { trainLabels } from "../data/study";
 import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
 import { WEAK, batchTensor, strongAugment } from "../training/augment";
 import { accuracy } from "../training/evaluate";
+import { epochOrder } from "../training/epoch-order";
 import { StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
@@ -47,14 +48,13 @@ export function fixMatchTask(
   evaluate: TrainingTask["evaluate"],
 ): TrainingTask {
   const unlabeledBatch = options.batchSize * options.unlabeledRatio;
-  let order = new Int32Array(0);
+  const epochs = epochOrder(labeled.indices.length, options.batchSize);
   return {
     models: [model],
-    stepsPerEpoch: Math.floor(labeled.indices.length / options.batchSize),
+    stepsPerEpoch: epochs.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      if (step === 0) order = rng.permutation(labeled.indices.length);
-      const picked = order.subarray(step * options.batchSize, (step + 1) * options.batchSize);
+      const picked = epochs.picked(rng, step);
       const u = Int32Array.from({ length: unlabeledBatch }, () => rng.int(unlabeled.indices.length));
       const pool = Int32Array.from(u, (i) => unlabeled.indices[i]);
       const weak = batchTensor(images, pool, WEAK, rng);

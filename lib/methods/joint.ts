@@ -38,20 +38,17 @@ export function jointTask(
 ): TrainingTask {
   const nL = options.labeledBatchSize;
   const nU = options.unlabeledBatchSize;
-  // Weights that make the classification term the mean over the labeled rows only.
-  const classWeights = Float32Array.from({ length: nL + nU }, (_, i) => (i < nL ? (nL + nU) / nL : 0));
   const batches = mixedBatches(labeled, unlabeled, nL, nU);
   return {
     models: [family.joint],
     stepsPerEpoch: batches.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      const { pool, labels: labeledLabels } = batches.next(rng, step);
-      const labels = Int32Array.from({ length: nL + nU }, (_, i) => (i < nL ? labeledLabels[i] : 0));
+      const { pool, labels } = batches.next(rng, step);
       return {
         x: batchTensor(images, pool, WEAK, rng),
         targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [nL + nU, CLASSES]),
-        weights: tf.tensor1d(classWeights),
+        weights: tf.tensor1d(batches.rowWeights),
       };
     },
     step(inputs: StepInputs) {

@@ -15,6 +15,7 @@ import { trainLabels } from "../data/study";
 import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
 import { OUTPUT_LAYER, withOutputLayer } from "../models/classifier";
 import { NONE, WEAK, batchTensor } from "../training/augment";
+import { epochOrder } from "../training/epoch-order";
 import { StepInputs, TrainingTask, train } from "../training/loop";
 import { Rng } from "../training/rng";
 import { pausedOutcome, sgdTrainOptions } from "./recipe";
@@ -84,13 +85,12 @@ export function oneClassTask(
 ): TrainingTask {
   const batchSize = params.batchSize as number;
   const nu = params.nu as number;
-  let order = new Int32Array(0);
+  const epochs = epochOrder(labeled.length, batchSize);
   return {
     models: [model],
-    stepsPerEpoch: Math.floor(labeled.length / batchSize),
+    stepsPerEpoch: epochs.stepsPerEpoch,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
-      if (step === 0) order = rng.permutation(labeled.length);
-      const picked = order.subarray(step * batchSize, (step + 1) * batchSize);
+      const picked = epochs.picked(rng, step);
       return { x: batchTensor(images, Int32Array.from(picked, (i) => labeled[i]), WEAK, rng) };
     },
     step(inputs: StepInputs) {
