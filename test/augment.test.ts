@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
-import { randomResizedCrop, strongAugment } from "../lib/training/augment";
+import { hueRotationMatrix, randomResizedCrop, strongAugment } from "../lib/training/augment";
 import { Rng } from "../lib/training/rng";
 
 /** n images whose every pixel holds its column x / 31 in all channels. */
@@ -40,5 +40,35 @@ describe("augmentation on the device", function () {
     assert.ok((await greyPixels(withCutout)) >= 8 * 3 * 8 * 8, "every image has part of a 16x16 grey square");
     assert.equal(await greyPixels(without), 0);
     tf.dispose([x, withCutout, without]);
+  });
+
+  it("a third of a turn of hue sends red to green and green to blue, and keeps greys grey", () => {
+    const m = hueRotationMatrix((2 * Math.PI) / 3);
+    const apply = (rgb: number[]) => [0, 1, 2].map((col) => rgb.reduce((sum, v, row) => sum + v * m[3 * row + col], 0));
+    const close = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) < 1e-6);
+    assert.ok(close(apply([1, 0, 0]), [0, 1, 0]), `red -> ${apply([1, 0, 0])}`);
+    assert.ok(close(apply([0, 1, 0]), [0, 0, 1]), `green -> ${apply([0, 1, 0])}`);
+    assert.ok(close(apply([0.3, 0.3, 0.3]), [0.3, 0.3, 0.3]));
+    const small = apply([0.8, 0.4, 0.1]);
+    assert.ok(Math.abs(small.reduce((a, b) => a + b) - 1.3) < 1e-6, "the pixel's mean is kept");
+  });
+
+  it("greyscale drops the colour of about the asked share of images, hue jitter changes colours but keeps the grey level", async () => {
+    const n = 400;
+    // Saturated colour: red in the left half, blue in the right half.
+    const x = tf.tidy(() => tf.tile(tf.concat([tf.tensor4d([0.9, 0.1, 0.1], [1, 1, 1, 3]), tf.tensor4d([0.1, 0.2, 0.9], [1, 1, 1, 3])], 2), [n, 32, 16, 1]) as tf.Tensor4D);
+    const before = tf.memory().numTensors;
+    const grey = strongAugment(x, new Rng(5), { cutout: false, greyscale: 0.25 });
+    const hued = strongAugment(x, new Rng(5), { cutout: false, hue: 0.1 });
+    const plain = strongAugment(x, new Rng(5), { cutout: false });
+    assert.equal(tf.memory().numTensors, before + 3, "no tensor leaks");
+    const channelSpread = async (y: tf.Tensor4D) => (await tf.max(tf.sub(tf.max(y, 3), tf.min(y, 3)), [1, 2]).data()) as Float32Array;
+    const greyImages = (await channelSpread(grey)).filter((s) => s < 1e-5).length;
+    assert.ok(greyImages > 0.15 * n && greyImages < 0.35 * n, `${greyImages} of ${n} images grey`);
+    assert.equal((await channelSpread(plain)).filter((s) => s < 1e-5).length, 0);
+    // The same draws before the hue: hue rotation changes the pixels, not (up to clipping) their channel mean.
+    const diff = (await tf.mean(tf.abs(tf.sub(hued, plain))).data())[0];
+    assert.ok(diff > 0.01, `hue rotation changed pixels by ${diff}`);
+    tf.dispose([x, grey, hued, plain]);
   });
 });

@@ -49,7 +49,7 @@ export function contrastiveJointTask(
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
       const { pool, labels } = batches.next(rng, step);
       return {
-        x: twoViews(images, pool, rng, options.cropMinArea),
+        x: twoViews(images, pool, rng, options),
         targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [2 * n, CLASSES]),
         weights: tf.tensor1d(batches.rowWeights),
       };

@@ -1,9 +1,9 @@
 // Diagnostics of the contrastive representation (Exercise 6), computed after every epoch through the loop's
 // `evaluate` hook so they land in the history:
 //   - a k-NN probe: the labeled training images are the memory, the first test images the queries; features are
-//     the encoder's pooled vectors h, L2-normalised (inference mode; not the projection the loss compares),
-//     similarity is the cosine, and each of the k nearest neighbours votes for its label with weight
-//     exp(similarity / 0.07) (Wu et al., 2018);
+//     the encoder's pooled vectors h, L2-normalised (inference mode), similarity is the cosine, and each of the k
+//     nearest neighbours votes for its label with weight exp(similarity / 0.07) (Wu et al., 2018); the same probe
+//     on the projection p that the loss compares, when the model has one, shows what the loss itself shapes;
 //   - the cluster head's assignments (argmax) on the memory images: the share of the largest cluster, how many
 //     clusters are used, the entropy of the cluster sizes, and their normalised mutual information with the
 //     true labels (a diagnostic only: no label enters the contrastive loss).
@@ -118,32 +118,41 @@ export function clusterStats(assignments: ArrayLike<number>, clusters: number, l
 export interface Embedded {
   /** Unit-norm features Z, one row per image (on the device; the caller disposes it). */
   z: tf.Tensor2D;
+  /** Unit-norm projections, when asked for (on the device; the caller disposes it). */
+  projection: tf.Tensor2D | null;
   /** Argmax of the cluster head per image. */
   clusters: Int32Array;
 }
 
+function concatRows(parts: tf.Tensor2D[]): tf.Tensor2D {
+  if (parts.length === 1) return parts[0];
+  const all = tf.concat(parts) as tf.Tensor2D;
+  tf.dispose(parts);
+  return all;
+}
+
 /**
  * Unit pooled features and cluster assignments of `images[indices]` (unaugmented, inference mode) with `model`: image ->
- * [features h, cluster probabilities, ...].
+ * [features h, cluster probabilities, ...]; also the unit projections when `projectionOutput` names their output.
  */
-export async function embed(model: tfl.LayersModel, images: Uint8Array, indices: ArrayLike<number>, batchSize = 500): Promise<Embedded> {
-  const parts: tf.Tensor2D[] = [];
+export async function embed(model: tfl.LayersModel, images: Uint8Array, indices: ArrayLike<number>, projectionOutput: number | null = null, batchSize = 500): Promise<Embedded> {
+  const features: tf.Tensor2D[] = [];
+  const projections: tf.Tensor2D[] = [];
   const clusters = new Int32Array(indices.length);
   for (let start = 0; start < indices.length; start += batchSize) {
     const end = Math.min(indices.length, start + batchSize);
     const x = batchTensor(images, Int32Array.from({ length: end - start }, (_, i) => indices[start + i]), NONE, NO_RNG);
-    const [z, assigned] = tf.tidy(() => {
-      const out = model.predict(x) as tf.Tensor[];
-      return [l2Normalize(out[0] as tf.Tensor2D), tf.argMax(out[1], 1)];
+    const [z, assigned, p] = tf.tidy(() => {
+      const out = model.predict(x) as tf.Tensor2D[];
+      return [l2Normalize(out[0]), tf.argMax(out[1], 1), ...(projectionOutput === null ? [] : [l2Normalize(out[projectionOutput])])];
     });
     x.dispose();
     clusters.set(await assigned.data(), start);
     assigned.dispose();
-    parts.push(z as tf.Tensor2D);
+    features.push(z as tf.Tensor2D);
+    if (p) projections.push(p as tf.Tensor2D);
   }
-  const z = parts.length === 1 ? parts[0] : (tf.concat(parts) as tf.Tensor2D);
-  if (parts.length > 1) tf.dispose(parts);
-  return { z, clusters };
+  return { z: concatRows(features), projection: projections.length > 0 ? concatRows(projections) : null, clusters };
 }
 
 export interface ProbeSets {
@@ -153,17 +162,25 @@ export interface ProbeSets {
   queries: { indices: Int32Array; labels: Int32Array };
 }
 
-/** The per-epoch diagnostics: k-NN accuracy on the queries and the cluster statistics on the memory images. */
-export async function probe(model: tfl.LayersModel, sets: ProbeSets, clusters: number, options: ProbeOptions): Promise<Record<string, number>> {
-  const memory = await embed(model, sets.images, sets.memory.indices);
-  const queries = await embed(model, sets.queryImages, sets.queries.indices);
+async function knnAccuracy(memory: tf.Tensor2D, queries: tf.Tensor2D, sets: ProbeSets, options: ProbeOptions): Promise<number> {
+  const predicted = await knnPredict(memory, sets.memory.labels, queries, options);
+  let correct = 0;
+  predicted.forEach((p, i) => (correct += p === sets.queries.labels[i] ? 1 : 0));
+  return correct / Math.max(1, predicted.length);
+}
+
+/**
+ * The per-epoch diagnostics: k-NN accuracy on the queries (of h, and of the projection p when `projectionOutput`
+ * names it) and the cluster statistics on the memory images.
+ */
+export async function probe(model: tfl.LayersModel, sets: ProbeSets, clusters: number, options: ProbeOptions, projectionOutput: number | null = null): Promise<Record<string, number>> {
+  const memory = await embed(model, sets.images, sets.memory.indices, projectionOutput);
+  const queries = await embed(model, sets.queryImages, sets.queries.indices, projectionOutput);
   try {
-    const predicted = await knnPredict(memory.z, sets.memory.labels, queries.z, options);
-    let correct = 0;
-    predicted.forEach((p, i) => (correct += p === sets.queries.labels[i] ? 1 : 0));
-    const stats = clusterStats(memory.clusters, clusters, sets.memory.labels, options.numClasses);
-    return { knnAccuracy: correct / Math.max(1, predicted.length), ...stats };
+    const out: Record<string, number> = { knnAccuracy: await knnAccuracy(memory.z, queries.z, sets, options) };
+    if (memory.projection && queries.projection) out.knnProjectionAccuracy = await knnAccuracy(memory.projection, queries.projection, sets, options);
+    return { ...out, ...clusterStats(memory.clusters, clusters, sets.memory.labels, options.numClasses) };
   } finally {
-    tf.dispose([memory.z, queries.z]);
+    tf.dispose([memory.z, queries.z, ...(memory.projection ? [memory.projection] : []), ...(queries.projection ? [queries.projection] : [])]);
   }
 }

@@ -59,6 +59,8 @@ export const CONTRASTIVE_LOSS_PARAMS: Params = {
   contrastiveTemperature: 0.5,
   contrastiveProjection: 128,
   contrastiveCropMinArea: 0.2,
+  contrastiveHue: 0.1,
+  contrastiveGreyscale: 0.2,
   contrastiveClusters: 100,
   contrastiveClusterTemperature: 0.3,
   contrastiveClusterWeight: 0.5,
@@ -162,6 +164,10 @@ export interface ContrastiveLossOptions {
   temperature: number;
   /** The smallest share of the image a view's random resized crop keeps. */
   cropMinArea: number;
+  /** A view's hue rotation, up to this share of a full turn either way. */
+  hue: number;
+  /** Probability that a view loses its colour. */
+  greyscale: number;
   /** The cluster head's softmax temperature: c = softmax(logits / clusterTemperature). */
   clusterTemperature: number;
   clusterWeight: number;
@@ -202,24 +208,28 @@ export function lossOptions(params: Params): ContrastiveLossOptions {
   return {
     temperature: params.contrastiveTemperature as number,
     cropMinArea: params.contrastiveCropMinArea as number,
+    hue: params.contrastiveHue as number,
+    greyscale: params.contrastiveGreyscale as number,
     clusterTemperature: params.contrastiveClusterTemperature as number,
     clusterWeight: params.contrastiveClusterWeight as number,
     balanceWeight: params.contrastiveBalanceWeight as number,
   };
 }
 
+export type ViewOptions = Pick<ContrastiveLossOptions, "cropMinArea" | "hue" | "greyscale">;
+
 /**
  * Two views of `images[pool]`, stacked as [view 1; view 2]: one host gather (independent crops and flips of the
  * doubled index list), one upload, then random resized crops and colour jitter of all 2B rows on the device.
  */
-export function twoViews(images: Uint8Array, pool: Int32Array, rng: Rng, cropMinArea: number): tf.Tensor4D {
+export function twoViews(images: Uint8Array, pool: Int32Array, rng: Rng, views: ViewOptions): tf.Tensor4D {
   const doubled = new Int32Array(2 * pool.length);
   doubled.set(pool, 0);
   doubled.set(pool, pool.length);
   const weak = batchTensor(images, doubled, WEAK, rng);
-  const cropped = randomResizedCrop(weak, rng, cropMinArea);
+  const cropped = randomResizedCrop(weak, rng, views.cropMinArea);
   weak.dispose();
-  const strong = strongAugment(cropped, rng, { cutout: false });
+  const strong = strongAugment(cropped, rng, { cutout: false, hue: views.hue, greyscale: views.greyscale });
   cropped.dispose();
   return strong;
 }
@@ -241,7 +251,7 @@ export function contrastiveTask(
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
       const picked = epochs.picked(rng, step);
-      return { x: twoViews(images, Int32Array.from(picked, (i) => indices[i]), rng, options.cropMinArea) };
+      return { x: twoViews(images, Int32Array.from(picked, (i) => indices[i]), rng, options) };
     },
     step(inputs: StepInputs) {
       const [, logits, p] = family.contrastive.apply(inputs.x, { training: true }) as tf.Tensor2D[];
@@ -265,7 +275,8 @@ export function probeSets(ctx: ExperimentContext, params: Params): ProbeSets {
 
 export function probeEvaluation(model: tfl.LayersModel, ctx: ExperimentContext, params: Params): () => Promise<Record<string, number>> {
   const sets = probeSets(ctx, params);
-  return () => probe(model, sets, params.contrastiveClusters as number, { k: params.probeK as number, temperature: KNN_TEMPERATURE, numClasses: 100 });
+  const projection = model.outputNames.indexOf(PROJECTION_LAYER);
+  return () => probe(model, sets, params.contrastiveClusters as number, { k: params.probeK as number, temperature: KNN_TEMPERATURE, numClasses: 100 }, projection >= 0 ? projection : null);
 }
 
 /**

@@ -81,28 +81,72 @@ function cutoutMask(rng: Rng, n: number, side: number): tf.Tensor4D {
   return tf.tensor4d(mask, [n, SIZE, SIZE, 1]);
 }
 
+export interface StrongAugmentOptions {
+  /** A grey 16x16 square at a random place (FixMatch's cutout); default true. */
+  cutout?: boolean;
+  /** Hue rotation by up to this share of a full turn either way (SimCLR's 0.1 = +-36 degrees); default 0. */
+  hue?: number;
+  /** Probability that an image loses its colour (SimCLR's random greyscale, 0.2); default 0. */
+  greyscale?: number;
+}
+
 /**
- * Strong augmentation on an already weakly augmented batch in [0, 1]: per-image brightness, contrast and
- * saturation jitter (factors in [0.6, 1.4], [0.6, 1.4], [0.2, 1.8]) and one 16x16 cutout filled with grey
- * (none with `cutout: false`).
+ * Strong augmentation on an already weakly augmented batch in [0, 1], per image: brightness, contrast and
+ * saturation jitter (factors in [0.6, 1.4], [0.6, 1.4], [0.2, 1.8]), optionally a hue rotation and greyscale, and
+ * a 16x16 cutout filled with grey (none with `cutout: false`).
+ * Brightness, contrast and saturation keep each pixel's hue, so two views jittered only that way still share their
+ * hue histogram; the contrastive views rotate the hue and drop the colour of some images, so that the histogram
+ * cannot tell them apart from other images (Chen et al., 2020, found colour distortion essential for contrastive
+ * learning). The options off draw exactly the random numbers they always did (FixMatch's views are unchanged).
  */
-export function strongAugment(x: tf.Tensor4D, rng: Rng, options: { cutout?: boolean } = {}): tf.Tensor4D {
+export function strongAugment(x: tf.Tensor4D, rng: Rng, options: StrongAugmentOptions = {}): tf.Tensor4D {
   const n = x.shape[0];
   const brightness = factors(rng, n, 0.6, 1.4);
   const contrast = factors(rng, n, 0.6, 1.4);
   const saturation = factors(rng, n, 0.2, 1.8);
   const keep = options.cutout === false ? tf.ones([n, SIZE, SIZE, 1]) : cutoutMask(rng, n, 16);
+  const hue = options.hue ? hueRotations(rng, n, options.hue) : null;
+  const colour = options.greyscale ? bernoulliFactors(rng, n, 1 - options.greyscale) : null;
   const out = tf.tidy(() => {
     let y = tf.mul(x, brightness);
     const mean = tf.mean(y, [1, 2, 3], true);
     y = tf.add(tf.mul(tf.sub(y, mean), contrast), mean);
     const grey = tf.mean(y, 3, true);
-    y = tf.add(tf.mul(tf.sub(y, grey), saturation), grey);
+    y = tf.add(tf.mul(tf.sub(y, grey), colour ? tf.mul(saturation, colour) : saturation), grey);
+    if (hue) y = tf.reshape(tf.matMul(tf.reshape(y, [n, SIZE * SIZE, CHANNELS]), hue), [n, SIZE, SIZE, CHANNELS]);
     y = tf.clipByValue(y, 0, 1);
     return tf.add(tf.mul(y, keep), tf.mul(tf.sub(1, keep), 0.5)) as tf.Tensor4D;
   });
-  tf.dispose([brightness, contrast, saturation, keep]);
+  tf.dispose([brightness, contrast, saturation, keep, ...(hue ? [hue] : []), ...(colour ? [colour] : [])]);
   return out;
+}
+
+/** Per-image factors, 1 with probability `p` and 0 otherwise, shaped [n, 1, 1, 1]. */
+function bernoulliFactors(rng: Rng, n: number, p: number): tf.Tensor4D {
+  return tf.tensor4d(Float32Array.from({ length: n }, () => (rng.next() < p ? 1 : 0)), [n, 1, 1, 1]);
+}
+
+/**
+ * Per-image 3x3 matrices (applied to pixels as row vectors) rotating RGB about the grey axis (1, 1, 1) by an angle
+ * uniform in +-maxTurn of a full turn: a hue shift that keeps each pixel's mean and leaves greys grey (Rodrigues).
+ */
+export function hueRotations(rng: Rng, n: number, maxTurn: number): tf.Tensor3D {
+  const m = new Float32Array(9 * n);
+  for (let i = 0; i < n; i++) m.set(hueRotationMatrix(2 * Math.PI * rng.uniform(-maxTurn, maxTurn)), 9 * i);
+  return tf.tensor3d(m, [n, 3, 3]);
+}
+
+/** R^T, row-major, for R = cos(a) I + sin(a) [k]x + (1 - cos(a)) k k^T, k = (1, 1, 1) / sqrt(3). */
+export function hueRotationMatrix(angle: number): number[] {
+  const c = Math.cos(angle);
+  const sk = Math.sin(angle) / Math.sqrt(3);
+  const a = (1 - c) / 3;
+  const r = [
+    [c + a, a - sk, a + sk],
+    [a + sk, c + a, a - sk],
+    [a - sk, a + sk, c + a],
+  ];
+  return [0, 1, 2].flatMap((row) => [0, 1, 2].map((col) => r[col][row]));
 }
 
 /**
