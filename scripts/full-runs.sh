@@ -4,6 +4,7 @@
 #   bash scripts/full-runs.sh SECONDS [LOG_DIR]      (node on PATH; RESULTS_DIR and CHECKPOINT_DIR set)
 #   RUNNER="npx tsx scripts/experiments.ts" RUN_PROFILE=smoke bash scripts/full-runs.sh 600   (the same, here)
 #   ONLY=ex6 bash scripts/full-runs.sh 555   (only the lines that mention ex6)
+#   RUNNER="node .gpu/app/ablate-contrastive.cjs --epochs 8" JOB_LINES="jitter;colour" bash scripts/full-runs.sh 555
 #
 # Why at once: one TF.js process leaves the GPU idle between its kernel launches (about 0.2 ms of host work per
 # launch, docs/perf-notes.md), so the GPU has room for other processes; the host has a core per process.
@@ -30,6 +31,8 @@ JOBS=(
   "@ex6-outliers-contrastive-finetuned"
   "@ex6-outliers-contrastive-joint"
 )
+# JOB_LINES="a b;c" replaces the lines above (for example the ablation variants of scripts/ablate-contrastive.ts).
+if [ -n "${JOB_LINES:-}" ]; then IFS=';' read -r -a JOBS <<< "$JOB_LINES"; fi
 if [ -n "${ONLY:-}" ]; then
   kept=(); for line in "${JOBS[@]}"; do [[ $line == *"$ONLY"* ]] && kept+=("$line"); done; JOBS=("${kept[@]}")
 fi
