@@ -56,7 +56,7 @@ export const PROJECTION_LAYER = "projection";
 
 /** The loss of the technique (shared by the two-step and one-step variants). */
 export const CONTRASTIVE_LOSS_PARAMS: Params = {
-  contrastiveTemperature: 0.5,
+  contrastiveTemperature: 0.2,
   contrastiveProjection: 128,
   contrastiveCropMinArea: 0.2,
   contrastiveHue: 0.1,
