@@ -7,6 +7,7 @@ import { PROFILES } from "../lib/config";
 import { configHash } from "../lib/experiments/experiment";
 import { EXPERIMENTS } from "../lib/experiments/registry";
 import { SUMMARY_FIELDS, readAllResults } from "../lib/experiments/results";
+import { ablationMarkdown, readContrastiveAblations } from "../lib/report/contrastive";
 
 // The committed full-profile results are what the hand-in notebooks render from. A registry change that no longer
 // matches them would make the notebooks retrain at full scale (on a CPU: for days), so it fails here instead.
@@ -64,5 +65,28 @@ describe("npm run experiments -- --summary", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("committed contrastive ablation (bench/results/contrastive-ablation)", () => {
+  const ablations = readContrastiveAblations();
+  const chosen = EXPERIMENTS.find((e) => e.id === "ex6-contrastive-finetuned")!.params;
+
+  it("holds a measured variant with the loss and view settings the full Exercise 6 runs use", () => {
+    assert.ok(ablations.length >= 2, `${ablations.length} ablation results`);
+    const keys = ["contrastiveHue", "contrastiveGreyscale", "contrastiveTemperature", "contrastiveCropMinArea", "contrastiveClusterWeight", "contrastiveBalanceWeight"];
+    const same = ablations.filter((r) => keys.every((k) => r.params[k] === chosen[k]));
+    assert.equal(same.length, 1, "the full runs' settings were measured by exactly one ablation variant");
+    for (const r of ablations) assert.equal(r.testAccuracy, r.history[r.history.length - 1].knnAccuracy, `${r.experiment}: its accuracy is its last k-NN probe`);
+  });
+
+  it("renders as a table that marks the full runs' setting and names the best probe", () => {
+    const table = ablationMarkdown(ablations, chosen);
+    const rows = table.split("\n").filter((l) => l.startsWith("| ablation-"));
+    assert.equal(rows.length, ablations.length);
+    assert.equal(rows.filter((l) => l.includes("the full runs' setting")).length, 1);
+    const best = ablations.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
+    assert.ok(table.includes(`Best probe: **${best.experiment}**`), table.slice(-300));
+    assert.ok(rows[rows.length - 1].startsWith(`| ${best.experiment}`), "rows sorted by probe, best last");
   });
 });

@@ -50,9 +50,9 @@ const joint: Experiment = {
 
 const withoutOutliers = (base: Experiment, id: string, title: string): Experiment => ({ ...withOutliersRemoved(base, id, title), exercise: 6 });
 
-// Full-profile cost, measured on an H100 with other experiment processes sharing it (docs/gpu-host.md): the two-step
-// variants 16.5-17.3 min (40 pretraining epochs at ~18 s each with 2 processes, shared by frozen and fine-tuned),
-// the one-step models 9.8 min each (4 processes).
+// Full-profile cost, measured on an H200 with the 4 processes of these experiments sharing it (docs/gpu-host.md): the
+// two-step variants 13.3-13.9 min (40 pretraining epochs, shared by frozen and fine-tuned), the one-step models
+// 6.7 min each.
 export const EX6_EXPERIMENTS: Experiment[] = [
   frozen,
   finetuned,

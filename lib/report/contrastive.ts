@@ -1,9 +1,11 @@
 // Exercise 6: the contrastive technique's loss, its training diagnostics (loss parts, cluster sizes, k-NN probe per
 // epoch) and the generated answers to the questions of Exercises 3, 4 and 5 for its variants.
 import type { TopLevelSpec } from "vega-lite";
-import type { ResultRecord } from "../experiments/results";
 import type { EpochRecord } from "../training/loop";
 import { KNN_TEMPERATURE } from "../methods/contrastive-probe";
+import * as path from "node:path";
+import { type ResultRecord, readAllResults } from "../experiments/results";
+import { projectRoot } from "../paths";
 import { REFERENCE_SOLUTION } from "./reference";
 import { acc, minutes, pct, provenanceLine, timeOf } from "./common";
 
@@ -49,12 +51,23 @@ function withInitial(s: ReturnType<typeof series>): Record<string, number>[] {
   return [...(s.initial ? [{ ...s.initial, epoch: 0 }] : []), ...s.history];
 }
 
+/** The views' colour distortion as a result ran it. */
+function colourJitter(p: ResultRecord["params"]): string {
+  const hue = (p.contrastiveHue as number | undefined) ?? 0;
+  const greyscale = (p.contrastiveGreyscale as number | undefined) ?? 0;
+  return [
+    "brightness, contrast and saturation jitter",
+    ...(hue > 0 ? [`a hue rotation of up to ±${Math.round(hue * 360)}°`] : []),
+    ...(greyscale > 0 ? [`greyscale with probability ${greyscale}`] : []),
+  ].join(", ");
+}
+
 /** The loss as implemented, with the weights a result ran with. */
 export function lossMarkdown(r: ResultRecord): string {
   const p = r.params;
   const k = p.contrastiveClusters as number;
   const lines = [
-    `For a batch of B images, two views each (shift + flip, a random crop of ${pct(p.contrastiveCropMinArea as number, 0)}-100% of the area resized to 32×32, then colour jitter), one forward pass over the 2B views gives`,
+    `For a batch of B images, two views each (shift + flip, a random crop of ${pct(p.contrastiveCropMinArea as number, 0)}-100% of the area resized to 32×32, then ${colourJitter(p)}), one forward pass over the 2B views gives`,
     `the encoder's 4×4×C feature maps; the classifier's own global average pooling (no weights) turns each into a vector **h** (C values),`,
     `the projection head maps it to **p = W₂ relu(W₁ h)** (${p.contrastiveProjection} values) and **Z = p / ‖p‖**. With Z₁, Z₂ the two views' rows (B × ${p.contrastiveProjection}) and c = softmax(logits / ${p.contrastiveClusterTemperature}) the cluster head's assignment`,
     `(BatchNorm(h), then a Dense layer with K = ${k} units):`,
@@ -132,7 +145,8 @@ export function probeChart(results: ResultRecord[]): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
   for (const s of distinctSeries(results)) {
     for (const h of withInitial(s)) {
-      if (typeof h.knnAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "k-NN probe accuracy (test queries)", value: h.knnAccuracy });
+      if (typeof h.knnAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "k-NN probe of h (test queries)", value: h.knnAccuracy });
+      if (typeof h.knnProjectionAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "k-NN probe of p (test queries)", value: h.knnProjectionAccuracy });
       if (typeof h.clusterNmi === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "NMI of clusters and labels", value: h.clusterNmi });
       if (typeof h.testAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "classifier test accuracy", value: h.testAccuracy });
       if (typeof h.instanceAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "own view found in the batch (training)", value: h.instanceAccuracy });
@@ -153,7 +167,8 @@ export function diagnosticsMarkdown(results: ResultRecord[]): string {
       const parts = [
         `InfoNCE ${first.infoNce.toFixed(3)} → ${last.infoNce.toFixed(3)} (epoch 1 → ${last.epoch}; own view found in ${pct(first.instanceAccuracy)} → ${pct(last.instanceAccuracy)} of the rows)`,
         `cluster term ${first.clusterTerm.toFixed(3)} → ${last.clusterTerm.toFixed(3)}, balance term ${first.balanceTerm.toFixed(3)} → ${last.balanceTerm.toFixed(3)}`,
-        `k-NN probe ${pct(start.knnAccuracy)} → **${pct(last.knnAccuracy)}**${s.initial ? " (untrained network → last epoch)" : ""}`,
+        `k-NN probe of h ${pct(start.knnAccuracy)} → **${pct(last.knnAccuracy)}**${s.initial ? " (untrained network → last epoch)" : ""}` +
+          (typeof last.knnProjectionAccuracy === "number" ? `, of the projection p ${typeof start.knnProjectionAccuracy === "number" ? `${pct(start.knnProjectionAccuracy)} → ` : ""}${pct(last.knnProjectionAccuracy)}` : ""),
         `largest cluster ${pct(start.largestClusterShare)} → ${pct(last.largestClusterShare)} of the labeled images, ${start.nonEmptyClusters} → ${last.nonEmptyClusters} of ${k} clusters in use, NMI with the labels ${start.clusterNmi.toFixed(3)} → ${last.clusterNmi.toFixed(3)}`,
       ];
       return `- **${s.label}**: ${parts.join("; ")}.`;
@@ -260,7 +275,7 @@ export function pretrainingVerdict(stage: NonNullable<ReturnType<typeof contrast
     `- The contrastive pretraining optimised its task: over ${stage.history.length} epochs on ${stage.images.toLocaleString("en-US")} images (${minutes(stage.seconds)}) ` +
     `the InfoNCE fell from ${first.infoNce.toFixed(3)} to ${stage.history[stage.history.length - 1].infoNce.toFixed(3)} and each view found its own pair among the batch in ` +
     `${pct(first.instanceAccuracy)} → ${pct(stage.history[stage.history.length - 1].instanceAccuracy)} of the rows, with ${stage.final.nonEmptyClusters} clusters in use ` +
-    `(the largest holding ${pct(stage.final.largestClusterShare)} of the labeled images). But the k-NN probe of its pooled features **${probe}**: ` +
+    `(the largest holding ${pct(stage.final.largestClusterShare)} of the labeled images). ${probe === "rose" ? "And" : "But"} the k-NN probe of its pooled features **${probe}**: ` +
     `${pct(start)} for the untrained network, ${pct(end)} at the end (±${pct(noise)} is two standard errors on ${queries.toLocaleString("en-US")} queries). ` +
     (probe === "rose"
       ? "The features group images of the same class better than at the start, without any label."
@@ -351,4 +366,47 @@ export function outliersMarkdown(filtered: ResultRecord[], all: ResultRecord[]):
   lines.push(`- "Within the noise": smaller than two standard errors of the difference of two accuracies on ${n.toLocaleString("en-US")} test images (±${pct(noiseLevel(0.5, 0.5, n))} at most).`);
   lines.push(`- The reference solution's contrastive variant fell from ${acc(REFERENCE_SOLUTION.ex6.test)} to ${acc(REFERENCE_SOLUTION.ex6.outliersRemoved)} with its outliers removed.`);
   return lines.join("\n");
+}
+
+/** The short pretraining runs of scripts/ablate-contrastive.ts that chose the views and the temperature (committed). */
+export function readContrastiveAblations(dir = path.join(projectRoot(), "bench", "results", "contrastive-ablation")): ResultRecord[] {
+  return readAllResults("full", dir);
+}
+
+const ABLATED = ["contrastiveHue", "contrastiveGreyscale", "contrastiveTemperature", "contrastiveCropMinArea", "contrastiveClusterWeight", "contrastiveBalanceWeight"];
+const ABLATED_LABEL: Record<string, string> = {
+  contrastiveHue: "hue", contrastiveGreyscale: "greyscale", contrastiveTemperature: "τ", contrastiveCropMinArea: "crop min area",
+  contrastiveClusterWeight: "λ", contrastiveBalanceWeight: "β",
+};
+
+/**
+ * The ablation as a table: what each short run changed, and its k-NN probes (untrained → last epoch), instance
+ * accuracy and largest cluster; the row whose settings the full runs use is marked.
+ */
+export function ablationMarkdown(ablations: ResultRecord[], chosen: ResultRecord["params"]): string {
+  if (ablations.length === 0) return "(no ablation results in bench/results/contrastive-ablation)";
+  const settings = (p: ResultRecord["params"]) => ABLATED.map((k) => `${ABLATED_LABEL[k]} ${p[k]}`).join(", ");
+  const rows = [...ablations].sort((a, b) => a.testAccuracy - b.testAccuracy).map((r) => {
+    const stage = r.details as { initial: Record<string, number>; final: Record<string, number> };
+    const last = r.history[r.history.length - 1];
+    const isChosen = ABLATED.every((k) => r.params[k] === chosen[k]);
+    return `| ${r.experiment}${isChosen ? " (**the full runs' setting**)" : ""} | ${settings(r.params)} | ${pct(stage.initial.knnAccuracy)} → **${pct(last.knnAccuracy)}** | ` +
+      `${pct(last.knnProjectionAccuracy)} | ${pct(last.instanceAccuracy)} | ${pct(last.largestClusterShare)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
+  });
+  const r0 = ablations[0];
+  const best = ablations.reduce((x, y) => (y.testAccuracy > x.testAccuracy ? y : x));
+  const queries = r0.params.probeQueries as number;
+  return [
+    `Short runs of the pretraining (${r0.params.contrastiveEpochs} epochs over the ${(r0.data.labeled + r0.data.unlabeled).toLocaleString("en-US")} training images, the schedule scaled to them, ` +
+      `same seed; \`scripts/ablate-contrastive.ts\`), one setting changed at a time:`,
+    "",
+    "| run | views and loss | k-NN probe of h (untrained → last epoch) | k-NN of p | own view found | largest cluster | time | run on |",
+    "|---|---|---:|---:|---:|---:|---:|---|",
+    ...rows,
+    "",
+    `Two standard errors of a difference between two probes on ${queries.toLocaleString("en-US")} queries are about ±${pct(noiseLevel(0.2, 0.2, queries))}. ` +
+      "The instance accuracy is not comparable across temperatures.",
+    "",
+    `Best probe: **${best.experiment}** (${pct(best.testAccuracy)}). The full runs use ${settings(chosen)}.`,
+  ].join("\n");
 }
