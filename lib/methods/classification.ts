@@ -112,3 +112,20 @@ export function mixedBatches(labeled: { indices: Int32Array; labels: Int32Array 
     },
   };
 }
+
+/** A mixed batch's classification targets (smoothed one-hot; the unlabeled rows' are ignored) and row weights. */
+export function mixedTargets(labels: Int32Array, rowWeights: Float32Array, numClasses: number, smoothing: number): { targets: tf.Tensor2D; weights: tf.Tensor1D } {
+  return { targets: tf.tensor2d(smoothedTargets(labels, numClasses, smoothing), [labels.length, numClasses]), weights: tf.tensor1d(rowWeights) };
+}
+
+/**
+ * The classification part of a one-step loss over a mixed batch: the weighted cross-entropy (the mean over the
+ * labeled rows) and the accuracy on the first `nL` rows (the first view's labeled images).
+ */
+export function mixedClassification(logits: tf.Tensor2D, targets: tf.Tensor2D, weights: tf.Tensor1D, nL: number): { loss: tf.Scalar; trainAccuracy: tf.Scalar } {
+  const classes = logits.shape[1];
+  return {
+    loss: weightedCrossEntropy(logits, targets, weights),
+    trainAccuracy: batchAccuracy(tf.slice(logits, [0, 0], [nL, classes]), tf.slice(targets, [0, 0], [nL, classes])),
+  };
+}

@@ -15,7 +15,7 @@ import type { ExperimentContext, ExperimentOutcome, Params } from "../experiment
 import { accuracy } from "../training/evaluate";
 import { StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
-import { batchAccuracy, mixedBatches, smoothedTargets, weightedCrossEntropy } from "./classification";
+import { mixedBatches, mixedClassification, mixedTargets } from "./classification";
 import { classifierOutcome, sgdTrainOptions } from "./recipe";
 import {
   ContrastiveFamily, ContrastiveLossOptions, buildFamily, clusterProbabilities, contrastiveLoss, lossOptions, probeEvaluation, twoViews, withInitialEvaluation,
@@ -39,34 +39,22 @@ export function contrastiveJointTask(
   evaluate: TrainingTask["evaluate"],
 ): TrainingTask {
   const nL = options.labeledBatchSize;
-  const nU = options.unlabeledBatchSize;
-  const n = nL + nU;
-  const batches = mixedBatches(labeled, unlabeled, nL, nU, 2);
+  const batches = mixedBatches(labeled, unlabeled, nL, options.unlabeledBatchSize, 2);
   return {
     models: [family.joint],
     stepsPerEpoch: batches.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
       const { pool, labels } = batches.next(rng, step);
-      return {
-        x: twoViews(images, pool, rng, options),
-        targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [2 * n, CLASSES]),
-        weights: tf.tensor1d(batches.rowWeights),
-      };
+      return { x: twoViews(images, pool, rng, options), ...mixedTargets(labels, batches.rowWeights, CLASSES, options.labelSmoothing) };
     },
     step(inputs: StepInputs) {
       const [, clusterLogits, logits, p] = family.joint.apply(inputs.x, { training: true }) as tf.Tensor2D[];
-      const targets = inputs.targets as tf.Tensor2D;
-      const classification = weightedCrossEntropy(logits, targets, inputs.weights as tf.Tensor1D);
+      const classification = mixedClassification(logits, inputs.targets as tf.Tensor2D, inputs.weights as tf.Tensor1D, nL);
       const { loss, parts } = contrastiveLoss(p, clusterProbabilities(clusterLogits, options.clusterTemperature), options);
       return {
-        loss: tf.add(classification, tf.mul(loss, options.contrastiveWeight)) as tf.Scalar,
-        metrics: {
-          trainAccuracy: batchAccuracy(tf.slice(logits, [0, 0], [nL, CLASSES]), tf.slice(targets, [0, 0], [nL, CLASSES])),
-          classificationLoss: classification,
-          contrastiveLoss: loss,
-          ...parts,
-        },
+        loss: tf.add(classification.loss, tf.mul(loss, options.contrastiveWeight)) as tf.Scalar,
+        metrics: { trainAccuracy: classification.trainAccuracy, classificationLoss: classification.loss, contrastiveLoss: loss, ...parts },
       };
     },
   };

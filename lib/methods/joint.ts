@@ -16,7 +16,7 @@ import { accuracy } from "../training/evaluate";
 import { StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { meanReconstructionError, reconstructionError, reconstructionSamples, buildFamily } from "./autoencoder";
-import { batchAccuracy, mixedBatches, smoothedTargets, weightedCrossEntropy } from "./classification";
+import { mixedBatches, mixedClassification, mixedTargets } from "./classification";
 import { classifierOutcome, sgdTrainOptions } from "./recipe";
 
 const CLASSES = 100;
@@ -37,32 +37,22 @@ export function jointTask(
   evaluate: TrainingTask["evaluate"],
 ): TrainingTask {
   const nL = options.labeledBatchSize;
-  const nU = options.unlabeledBatchSize;
-  const batches = mixedBatches(labeled, unlabeled, nL, nU);
+  const batches = mixedBatches(labeled, unlabeled, nL, options.unlabeledBatchSize);
   return {
     models: [family.joint],
     stepsPerEpoch: batches.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
       const { pool, labels } = batches.next(rng, step);
-      return {
-        x: batchTensor(images, pool, WEAK, rng),
-        targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [nL + nU, CLASSES]),
-        weights: tf.tensor1d(batches.rowWeights),
-      };
+      return { x: batchTensor(images, pool, WEAK, rng), ...mixedTargets(labels, batches.rowWeights, CLASSES, options.labelSmoothing) };
     },
     step(inputs: StepInputs) {
       const [reconstruction, logits] = family.joint.apply(inputs.x, { training: true }) as [tf.Tensor, tf.Tensor2D];
-      const targets = inputs.targets as tf.Tensor2D;
-      const classification = weightedCrossEntropy(logits, targets, inputs.weights as tf.Tensor1D);
+      const classification = mixedClassification(logits, inputs.targets as tf.Tensor2D, inputs.weights as tf.Tensor1D, nL);
       const error = reconstructionError(reconstruction, inputs.x);
       return {
-        loss: tf.add(classification, tf.mul(error, options.reconstructionWeight)) as tf.Scalar,
-        metrics: {
-          trainAccuracy: batchAccuracy(tf.slice(logits, [0, 0], [nL, CLASSES]), tf.slice(targets, [0, 0], [nL, CLASSES])),
-          classificationLoss: classification,
-          reconstructionError: error,
-        },
+        loss: tf.add(classification.loss, tf.mul(error, options.reconstructionWeight)) as tf.Scalar,
+        metrics: { trainAccuracy: classification.trainAccuracy, classificationLoss: classification.loss, reconstructionError: error },
       };
     },
   };
