@@ -7,7 +7,7 @@
 // per variant on the GPU host to run them side by side.
 import { PROFILE_ENV } from "../lib/config";
 import { loadStudyData } from "../lib/data/study";
-import { DeadlineReached, Experiment, ExperimentContext, ExperimentOutcome, Params, Runner, runOrLoad } from "../lib/experiments/experiment";
+import { Experiment, ExperimentContext, ExperimentOutcome, Params, Runner, runInTurn } from "../lib/experiments/experiment";
 import { CONTRASTIVE_PARAMS, buildFamily, pretrainContrastive } from "../lib/methods/contrastive";
 import { pausedOutcome } from "../lib/methods/recipe";
 import { startSession } from "../lib/session";
@@ -76,16 +76,10 @@ async function main(): Promise<void> {
   const { profile, backend } = await startSession();
   const runner: Runner = { profile, backend, data: await loadStudyData(profile), experiments: new Map(experiments.map((e) => [e.id, e])) };
   const deadline = budget === null ? undefined : started + budget * 1000;
-  for (const e of experiments) {
-    try {
-      const result = await runOrLoad(runner, e.id, { deadline });
-      if (!result) return void console.log(`paused at the time budget: ${e.id}; run the same command again to resume`);
-      console.log(`${e.id}: k-NN probe ${result.testAccuracy.toFixed(4)} (${result.seconds.toFixed(0)} s)`);
-    } catch (err) {
-      if (err instanceof DeadlineReached) return void console.log(`paused at the time budget: ${e.id}`);
-      throw err;
-    }
-  }
+  const paused = await runInTurn(runner, experiments.map((e) => e.id), { deadline }, (result) =>
+    console.log(`${result.experiment}: k-NN probe ${result.testAccuracy.toFixed(4)} (${result.seconds.toFixed(0)} s)`),
+  );
+  if (paused) console.log(`paused at the time budget: ${paused}; run the same command again to resume`);
 }
 
 main()

@@ -8,7 +8,7 @@
 import * as path from "node:path";
 import { PROFILE_ENV, currentProfile } from "../lib/config";
 import { loadStudyData } from "../lib/data/study";
-import { DeadlineReached, Runner, runOrLoad } from "../lib/experiments/experiment";
+import { Runner, runInTurn } from "../lib/experiments/experiment";
 import { EXPERIMENTS, EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
 import { readAllResults, resultsDir, summaryRows, writeJsonAtomic } from "../lib/experiments/results";
 import { startSession } from "../lib/session";
@@ -57,19 +57,10 @@ async function main(): Promise<void> {
   const data = await loadStudyData(profile);
   const runner: Runner = { profile, backend, data, experiments: EXPERIMENTS_BY_ID };
   const deadline = args.timeBudget === null ? undefined : started + args.timeBudget * 1000;
-  const paused: string[] = [];
-  for (const experiment of chosen) {
-    try {
-      const result = await runOrLoad(runner, experiment.id, { force: args.force, deadline });
-      if (!result) paused.push(experiment.id);
-      else console.log(`${experiment.id}: test accuracy ${result.testAccuracy.toFixed(4)} (train ${result.trainAccuracy.toFixed(4)}, ${result.seconds.toFixed(0)} s)`);
-    } catch (e) {
-      if (!(e instanceof DeadlineReached)) throw e;
-      paused.push(experiment.id);
-    }
-    if (paused.length > 0) break;
-  }
-  if (paused.length > 0) console.log(`paused at the time budget: ${paused.join(", ")}; run the same command again to resume`);
+  const paused = await runInTurn(runner, chosen.map((e) => e.id), { force: args.force, deadline }, (result) =>
+    console.log(`${result.experiment}: test accuracy ${result.testAccuracy.toFixed(4)} (train ${result.trainAccuracy.toFixed(4)}, ${result.seconds.toFixed(0)} s)`),
+  );
+  if (paused) console.log(`paused at the time budget: ${paused}; run the same command again to resume`);
 }
 
 main()

@@ -1,6 +1,12 @@
 import { strict as assert } from "assert";
 import { PROFILES } from "../lib/config";
-import { configHash, deviceSharing, effectiveParams } from "../lib/experiments/experiment";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { BackendInfo } from "../lib/backend";
+import type { StudyData } from "../lib/data/study";
+import { Experiment, ExperimentOutcome, configHash, deviceSharing, effectiveParams, runInTurn } from "../lib/experiments/experiment";
+import { silentProgress } from "../lib/training/progress";
 import { timeOf } from "../lib/report/common";
 import type { ResultRecord } from "../lib/experiments/results";
 import { EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
@@ -48,5 +54,45 @@ describe("experiment configurations", () => {
     const r = { seconds: 300 } as ResultRecord;
     assert.equal(timeOf(r), "5.0 min");
     assert.equal(timeOf({ ...r, deviceSharedBy: 9 }), "5.0 min (GPU shared by up to 9 runs)");
+  });
+});
+
+describe("runInTurn (the runners' loop over experiments)", () => {
+  it("runs the experiments in order, reports each result, and stops at the first that pauses", async () => {
+    const saved = { results: process.env.RESULTS_DIR, checkpoints: process.env.CHECKPOINT_DIR };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "run-in-turn-"));
+    process.env.RESULTS_DIR = path.join(dir, "results");
+    process.env.CHECKPOINT_DIR = path.join(dir, "checkpoints");
+    const ran: string[] = [];
+    const outcome = (complete: boolean): ExperimentOutcome => ({
+      complete, trainAccuracy: 0.5, testAccuracy: 0.25, history: [], details: {}, data: { labeled: 1, unlabeled: 1, test: 1 }, seconds: 1,
+    });
+    const experiment = (id: string, complete: boolean): Experiment => ({
+      id, exercise: 1, method: "test", title: id, params: {}, seed: 1,
+      run: async () => (ran.push(id), outcome(complete)),
+    });
+    const experiments = [experiment("first", true), experiment("second", false), experiment("third", true)];
+    const runner = {
+      profile: PROFILES.smoke, backend: { choice: "cpu", device: "test" } as BackendInfo, data: {} as StudyData,
+      experiments: new Map(experiments.map((e) => [e.id, e])),
+    };
+    try {
+      const finished: string[] = [];
+      const paused = await runInTurn(runner, experiments.map((e) => e.id), { progress: silentProgress }, (r) => finished.push(r.experiment));
+      assert.equal(paused, "second");
+      assert.deepEqual(ran, ["first", "second"], "nothing runs after the experiment that paused");
+      assert.deepEqual(finished, ["first"]);
+      assert.ok(fs.existsSync(path.join(dir, "results", "smoke", "first.json")) && !fs.existsSync(path.join(dir, "results", "smoke", "second.json")));
+      // Again: the finished one loads from its result file without running.
+      ran.length = 0;
+      assert.equal(await runInTurn(runner, ["first"], { progress: silentProgress }, () => undefined), null);
+      assert.deepEqual(ran, []);
+    } finally {
+      for (const [key, value] of [["RESULTS_DIR", saved.results], ["CHECKPOINT_DIR", saved.checkpoints]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

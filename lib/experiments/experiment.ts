@@ -172,3 +172,21 @@ export function deviceSharing(): { deviceSharedBy?: number } {
 
 /** Thrown when a time-limited job must stop before an experiment (or its dependency) is complete. */
 export class DeadlineReached extends Error {}
+
+/**
+ * Runs (or loads) the experiments `ids` one after another until one pauses at `options.deadline`; `finished` hears
+ * of each result. Returns the id that paused (the same call again resumes it), or null when every one finished.
+ */
+export async function runInTurn(runner: Runner, ids: string[], options: RunOptions, finished: (result: ResultRecord) => void): Promise<string | null> {
+  for (const id of ids) {
+    let result: ResultRecord | null = null;
+    try {
+      result = await runOrLoad(runner, id, options);
+    } catch (e) {
+      if (!(e instanceof DeadlineReached)) throw e;
+    }
+    if (!result) return id;
+    finished(result);
+  }
+  return null;
+}
