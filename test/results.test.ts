@@ -7,7 +7,7 @@ import { PROFILES } from "../lib/config";
 import { configHash } from "../lib/experiments/experiment";
 import { EXPERIMENTS } from "../lib/experiments/registry";
 import { SUMMARY_FIELDS, readAllResults } from "../lib/experiments/results";
-import { ablationMarkdown, readContrastiveAblations } from "../lib/report/contrastive";
+import { ABLATED_PARAMS, ablationMarkdown, readContrastiveAblations } from "../lib/report/contrastive";
 
 // The committed full-profile results are what the hand-in notebooks render from. A registry change that no longer
 // matches them would make the notebooks retrain at full scale (on a CPU: for days), so it fails here instead.
@@ -74,8 +74,7 @@ describe("committed contrastive ablation (bench/results/contrastive-ablation)", 
 
   it("holds a measured variant with the loss and view settings the full Exercise 6 runs use", () => {
     assert.ok(ablations.length >= 2, `${ablations.length} ablation results`);
-    const keys = ["contrastiveHue", "contrastiveGreyscale", "contrastiveTemperature", "contrastiveCropMinArea", "contrastiveClusterWeight", "contrastiveBalanceWeight"];
-    const same = ablations.filter((r) => keys.every((k) => r.params[k] === chosen[k]));
+    const same = ablations.filter((r) => ABLATED_PARAMS.every((k) => r.params[k] === chosen[k]));
     assert.equal(same.length, 1, "the full runs' settings were measured by exactly one ablation variant");
     for (const r of ablations) assert.equal(r.testAccuracy, r.history[r.history.length - 1].knnAccuracy, `${r.experiment}: its accuracy is its last k-NN probe`);
   });

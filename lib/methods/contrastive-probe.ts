@@ -119,7 +119,7 @@ export interface Embedded {
   /** Unit-norm features Z, one row per image (on the device; the caller disposes it). */
   z: tf.Tensor2D;
   /** Unit-norm projections, when asked for (on the device; the caller disposes it). */
-  projection: tf.Tensor2D | null;
+  projection: tf.Tensor2D | undefined;
   /** Argmax of the cluster head per image. */
   clusters: Int32Array;
 }
@@ -152,7 +152,7 @@ export async function embed(model: tfl.LayersModel, images: Uint8Array, indices:
     features.push(z as tf.Tensor2D);
     if (p) projections.push(p as tf.Tensor2D);
   }
-  return { z: concatRows(features), projection: projections.length > 0 ? concatRows(projections) : null, clusters };
+  return { z: concatRows(features), projection: projections.length > 0 ? concatRows(projections) : undefined, clusters };
 }
 
 export interface ProbeSets {
@@ -181,6 +181,6 @@ export async function probe(model: tfl.LayersModel, sets: ProbeSets, clusters: n
     if (memory.projection && queries.projection) out.knnProjectionAccuracy = await knnAccuracy(memory.projection, queries.projection, sets, options);
     return { ...out, ...clusterStats(memory.clusters, clusters, sets.memory.labels, options.numClasses) };
   } finally {
-    tf.dispose([memory.z, queries.z, ...(memory.projection ? [memory.projection] : []), ...(queries.projection ? [queries.projection] : [])]);
+    tf.dispose([memory.z, queries.z, memory.projection, queries.projection]); // skips undefined projections
   }
 }

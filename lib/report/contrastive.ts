@@ -373,7 +373,8 @@ export function readContrastiveAblations(dir = path.join(projectRoot(), "bench",
   return readAllResults("full", dir);
 }
 
-const ABLATED = ["contrastiveHue", "contrastiveGreyscale", "contrastiveTemperature", "contrastiveCropMinArea", "contrastiveClusterWeight", "contrastiveBalanceWeight"];
+/** The view and loss settings the ablation varies (the table's "views and loss" column). */
+export const ABLATED_PARAMS = ["contrastiveHue", "contrastiveGreyscale", "contrastiveTemperature", "contrastiveCropMinArea", "contrastiveClusterWeight", "contrastiveBalanceWeight"];
 const ABLATED_LABEL: Record<string, string> = {
   contrastiveHue: "hue", contrastiveGreyscale: "greyscale", contrastiveTemperature: "τ", contrastiveCropMinArea: "crop min area",
   contrastiveClusterWeight: "λ", contrastiveBalanceWeight: "β",
@@ -385,11 +386,11 @@ const ABLATED_LABEL: Record<string, string> = {
  */
 export function ablationMarkdown(ablations: ResultRecord[], chosen: ResultRecord["params"]): string {
   if (ablations.length === 0) return "(no ablation results in bench/results/contrastive-ablation)";
-  const settings = (p: ResultRecord["params"]) => ABLATED.map((k) => `${ABLATED_LABEL[k]} ${p[k]}`).join(", ");
+  const settings = (p: ResultRecord["params"]) => ABLATED_PARAMS.map((k) => `${ABLATED_LABEL[k]} ${p[k]}`).join(", ");
   const rows = [...ablations].sort((a, b) => a.testAccuracy - b.testAccuracy).map((r) => {
     const stage = r.details as { initial: Record<string, number>; final: Record<string, number> };
     const last = r.history[r.history.length - 1];
-    const isChosen = ABLATED.every((k) => r.params[k] === chosen[k]);
+    const isChosen = ABLATED_PARAMS.every((k) => r.params[k] === chosen[k]);
     return `| ${r.experiment}${isChosen ? " (**the full runs' setting**)" : ""} | ${settings(r.params)} | ${pct(stage.initial.knnAccuracy)} → **${pct(last.knnAccuracy)}** | ` +
       `${pct(last.knnProjectionAccuracy)} | ${pct(last.instanceAccuracy)} | ${pct(last.largestClusterShare)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
   });

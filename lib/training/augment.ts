@@ -105,8 +105,8 @@ export function strongAugment(x: tf.Tensor4D, rng: Rng, options: StrongAugmentOp
   const contrast = factors(rng, n, 0.6, 1.4);
   const saturation = factors(rng, n, 0.2, 1.8);
   const keep = options.cutout === false ? tf.ones([n, SIZE, SIZE, 1]) : cutoutMask(rng, n, 16);
-  const hue = options.hue ? hueRotations(rng, n, options.hue) : null;
-  const colour = options.greyscale ? bernoulliFactors(rng, n, 1 - options.greyscale) : null;
+  const hue = options.hue ? hueRotations(rng, n, options.hue) : undefined;
+  const colour = options.greyscale ? bernoulliFactors(rng, n, 1 - options.greyscale) : undefined;
   const out = tf.tidy(() => {
     let y = tf.mul(x, brightness);
     const mean = tf.mean(y, [1, 2, 3], true);
@@ -117,7 +117,7 @@ export function strongAugment(x: tf.Tensor4D, rng: Rng, options: StrongAugmentOp
     y = tf.clipByValue(y, 0, 1);
     return tf.add(tf.mul(y, keep), tf.mul(tf.sub(1, keep), 0.5)) as tf.Tensor4D;
   });
-  tf.dispose([brightness, contrast, saturation, keep, ...(hue ? [hue] : []), ...(colour ? [colour] : [])]);
+  tf.dispose([brightness, contrast, saturation, keep, hue, colour]); // skips the options' undefined tensors
   return out;
 }
 
