@@ -1,6 +1,10 @@
-"""PyTorch reference for `npm run bench`: the same two models, batch sizes and training step, eager mode.
+"""PyTorch reference for `npm run bench`: the same models, batch sizes and training step, eager mode, fp32 with TF32
+off (TF.js on WebGPU computes in fp32; cuDNN would otherwise use TF32 for convolutions).
 
-    python bench/pytorch_bench.py --models refcnn,resnet --batch-refcnn 512 --batch-resnet 256 --json torch.json
+    python bench/pytorch_bench.py --models study,refcnn,resnet --json torch.json
+
+study: the study's classifier (reference/pytorch/recipe_search.py's port of lib/models/classifier.ts) with
+SGD-Nesterov, batch 256, as `npm run bench -- --captured` times it.
 
 Same architecture as lib/bench/models.ts (refcnn: the assignment's CNN; resnet: stem conv 32 + one basic block per
 stage, widths 32-64-128-256, 1x1 conv-BN shortcuts, GAP, Dense 100), Adam (lr 1e-3), softmax cross-entropy,
@@ -14,8 +18,14 @@ import statistics
 import subprocess
 import time
 
+import os
+import sys
+
 import torch
 from torch import nn
+
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
 
 
 def ref_cnn() -> nn.Module:
@@ -55,7 +65,13 @@ def res_net(widths=(32, 64, 128, 256)) -> nn.Module:
     return nn.Sequential(*layers)
 
 
-MODELS = {"refcnn": ref_cnn, "resnet": res_net}
+def study():
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference", "pytorch"))
+    from recipe_search import classifier  # noqa: E402  (the same architecture as lib/models/classifier.ts)
+    return classifier()
+
+
+MODELS = {"study": study, "refcnn": ref_cnn, "resnet": res_net}
 
 
 def bench_model(name, batch, steps, warmup, device, channels_last, seed):
@@ -66,7 +82,10 @@ def bench_model(name, batch, steps, warmup, device, channels_last, seed):
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if name == "study":
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     step_ms, losses = [], []
     for step in range(warmup + steps):
@@ -92,7 +111,8 @@ def git_commit():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", default="refcnn,resnet")
+    parser.add_argument("--models", default="study,refcnn,resnet")
+    parser.add_argument("--batch-study", type=int, default=256)
     parser.add_argument("--batch-refcnn", type=int, default=512)
     parser.add_argument("--batch-resnet", type=int, default=256)
     parser.add_argument("--steps", type=int, default=20)
@@ -112,7 +132,7 @@ def main():
         result = bench_model(name, batch, args.steps, args.warmup, device, args.channels_last, args.seed)
         print(f"{name}: batch {batch}, {result['imagesPerSec']:.1f} img/s (median step {result['medianStepMs']:.2f} ms)")
         results.append(result)
-    record = {"framework": "pytorch", "version": torch.__version__, "device": device_name, "channelsLast": args.channels_last,
+    record = {"framework": "pytorch", "version": torch.__version__, "device": device_name, "channelsLast": args.channels_last, "tf32": False,
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(), "commit": git_commit(),
               "steps": args.steps, "warmup": args.warmup, "results": results}
     if args.json:

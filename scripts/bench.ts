@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
 import { formatAblations, formatProfile, formatTable, gitCommit, lossCheck, parseBenchArgs } from "../lib/bench/report";
 import { benchmarkModel, ModelResult } from "../lib/bench/runner";
+import { CAPTURED_BENCH_BATCH, CAPTURED_BENCH_MODELS, CapturedBenchResult, benchmarkCaptured, formatCaptured } from "../lib/bench/captured";
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
@@ -29,6 +30,18 @@ async function main(): Promise<void> {
   if (losses.text) console.log(`\nSame-loss check (same weights, data and steps):\n${losses.text}`);
   if (!losses.ok) process.exitCode = 2;
   if (args.ablate) console.log(`\nLeave-one-out (project kernels minus one):\n${formatAblations(results)}`);
+  const captured: CapturedBenchResult[] = [];
+  if (args.captured && info.tfBackend === "webgpu") {
+    for (const model of CAPTURED_BENCH_MODELS) {
+      console.log(`\ncaptured ${model}: batch ${CAPTURED_BENCH_BATCH[model]} ...`);
+      captured.push(await benchmarkCaptured(model, CAPTURED_BENCH_BATCH[model], args.steps, args.warmup, args.seed));
+    }
+    console.log(`\nTraining-loop step, eager vs captured (${info.device}):\n${formatCaptured(captured)}`);
+    if (captured.some((r) => !(r.lossGap <= 1e-4))) {
+      console.log("captured losses differ from eager ones by more than 1e-4 (relative)");
+      process.exitCode = 2;
+    }
+  }
   if (args.json) {
     const record = {
       date: new Date().toISOString(),
@@ -39,6 +52,7 @@ async function main(): Promise<void> {
       node: process.version,
       args,
       results,
+      captured,
     };
     fs.writeFileSync(args.json, JSON.stringify(record, null, 2));
     console.log(`wrote ${args.json}`);

@@ -194,8 +194,9 @@ describe("project WebGPU kernels vs the cpu backend", function () {
       const opt = new SgdNesterov({ momentum: 0.9, weightDecay: 0.01 });
       for (let step = 0; step < 3; step++) {
         const grads = Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(randomInput(v.shape, 500 + 10 * step + i).values, v.shape)]));
-        opt.apply(vars, grads, 0.1 * (step + 1));
-        tf.dispose(Object.values(grads));
+        const scalars = tf.tensor1d(opt.stepScalars(0.1 * (step + 1)));
+        opt.apply(vars, grads, scalars);
+        tf.dispose([...Object.values(grads), scalars]);
       }
       const values = await Promise.all([...vars, ...opt.velocities(vars)].map(async (t) => (await t.data()) as Float32Array));
       opt.dispose();

@@ -11,6 +11,8 @@ export interface BenchArgs {
   seed: number;
   profile: boolean;
   ablate: boolean;
+  /** Also time the training loop's step eagerly and captured for the study network and both bench models. */
+  captured: boolean;
   json: string | null;
 }
 
@@ -22,13 +24,15 @@ export const DEFAULT_ARGS: BenchArgs = {
   seed: 1234,
   profile: false,
   ablate: false,
+  captured: false,
   json: null,
 };
 
 export const USAGE = `usage: npm run bench -- [--models refcnn,resnet] [--steps N] [--warmup W]
-  [--batch-refcnn 512] [--batch-resnet 256] [--seed S] [--profile] [--ablate] [--json out.json]
+  [--batch-refcnn 512] [--batch-resnet 256] [--seed S] [--profile] [--ablate] [--captured] [--json out.json]
   --profile: tf.profile one extra step per mode (top GPU programs, launches)
-  --ablate:  also time the project kernels with each one left out in turn`;
+  --ablate:  also time the project kernels with each one left out in turn
+  --captured: also time the loop's step eagerly and captured (study network b256, refcnn b512, resnet b256)`;
 
 function positiveInt(flag: string, raw: string | undefined, allowZero = false): number {
   const n = Number(raw);
@@ -56,6 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       case "--seed": args.seed = positiveInt(flag, value(), true); break;
       case "--profile": args.profile = true; break;
       case "--ablate": args.ablate = true; break;
+      case "--captured": args.captured = true; break;
       case "--json": args.json = value() ?? null; break;
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }

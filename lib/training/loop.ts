@@ -7,6 +7,7 @@ import { util } from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { LoadedCheckpoint, loadCheckpoint, saveCheckpoint, setAsideCheckpoint } from "./checkpoint";
 import { LoopOptimizer, OptimizerConfig, createOptimizer } from "./optimizer";
+import { CapturedStep, canCapture, recordStep } from "../kernels/webgpu/capture";
 import { Progress, consoleProgress } from "./progress";
 import { Rng } from "./rng";
 import { Schedule, learningRateAt } from "./schedule";
@@ -23,6 +24,12 @@ export interface EpochRecord {
 
 export type StepInputs = Record<string, tf.Tensor>;
 
+/** The input the loop adds to every step: the optimizer's per-step scalars (learning rate first). */
+export const STEP_SCALARS = "stepScalars";
+
+/** Set to 0 to run every step eagerly instead of replaying captured steps on WebGPU. */
+export const CAPTURE_ENV = "TFJS_CAPTURE";
+
 export interface StepResult {
   /** Scalar loss to minimise (mean over the batch). */
   loss: tf.Scalar;
@@ -36,9 +43,12 @@ export interface TrainingTask {
   /** Variables the optimizer updates (default: every trainable weight of `models`). */
   trainableVariables?: () => tf.Variable[];
   stepsPerEpoch: number;
-  /** Builds one step's inputs on the host and uploads them; the loop disposes them after the step. */
+  /**
+   * Builds one step's inputs (the loop disposes them after the step). Everything that varies from step to step must
+   * be here, not computed from JS values inside step(): a captured step replays step() with new inputs only.
+   */
   batch(rng: Rng, epoch: number, step: number): StepInputs;
-  /** The step's loss, under the gradient tape, with the models in training mode. */
+  /** The step's loss, under the gradient tape, with the models in training mode: a function of the inputs and weights. */
   step(inputs: StepInputs): StepResult;
   /** Evaluation after an epoch (e.g. { testAccuracy }), every `evalEvery` epochs and after the last. */
   evaluate?(epoch: number): Promise<Record<string, number>>;
@@ -63,6 +73,8 @@ export interface TrainOptions {
   /** Read losses back (and check them for NaN) every this many steps; between reads the GPU runs ahead. */
   syncEvery?: number;
   progress?: Progress;
+  /** Replay captured steps (default: on the webgpu backend, unless TFJS_CAPTURE=0). */
+  capture?: boolean;
   /**
    * Wall-clock time (Date.now() ms) by which this call must return: no epoch starts that would likely end
    * after it (the checkpoint lets a later call finish the run), to split a run across time-limited jobs.
@@ -136,38 +148,151 @@ async function restore(
   return checkpoint.state;
 }
 
+/** A step's scalar outputs, by name: the loss and the task's metrics. */
+type StepOutputs = Record<string, tf.Scalar>;
+
+/** Sums of the step outputs over an epoch, fed by eager steps (tensors) and by replays (accumulated on the GPU). */
+class EpochSums {
+  readonly sums: Record<string, number> = {};
+  steps = 0;
+  private pending: StepOutputs[] = [];
+
+  constructor(private readonly epoch: number, private readonly peak: number) {}
+
+  addEager(outputs: StepOutputs): void {
+    this.pending.push(outputs);
+  }
+
+  /** Reads back what is pending: the eager steps' tensors and `replays`' accumulated outputs (named `names`). */
+  async flush(replays: { step: CapturedStep; names: string[] } | null): Promise<void> {
+    const eager = this.pending;
+    this.pending = [];
+    try {
+      for (const outputs of eager) {
+        const names = Object.keys(outputs);
+        const stacked = tf.stack(names.map((n) => outputs[n]));
+        const values = await stacked.data();
+        stacked.dispose();
+        this.add(names, values, 0);
+      }
+    } finally {
+      for (const outputs of eager) tf.dispose(Object.values(outputs));
+    }
+    if (replays && replays.step.replaysPending > 0) {
+      const values = await replays.step.readOutputs();
+      for (let r = 0; r < values.length; r += replays.names.length) this.add(replays.names, values, r);
+    }
+  }
+
+  private add(names: string[], values: ArrayLike<number>, offset: number): void {
+    names.forEach((name, i) => {
+      const value = values[offset + i];
+      if (name === "loss" && !Number.isFinite(value)) {
+        throw new TrainingDivergedError(
+          `the training loss became ${value} in epoch ${this.epoch} (around step ${this.steps + 1}); the checkpoint of the last ` +
+            `finished epoch is kept. Lower the learning rate (peak ${this.peak}) or check the inputs.`,
+        );
+      }
+      this.sums[name] = (this.sums[name] ?? 0) + value;
+    });
+    this.steps++;
+  }
+}
+
+/**
+ * Captured steps on WebGPU (lib/kernels/webgpu/capture.ts): the first steps of an epoch run eagerly while they are
+ * recorded; once two consecutive recordings agree, the rest of the epoch replays the recording. The recording is
+ * made again at every epoch's start, since a task may change state between epochs (a radius, pseudo-labels).
+ */
+class StepCapture {
+  replayable: CapturedStep | null = null;
+  private candidate: CapturedStep | null = null;
+  private names: string[] = [];
+  private attempts = 0;
+  private reported = false;
+  private disabled = false;
+
+  constructor(private readonly progress: Progress) {}
+
+  /** The recording to replay, if one is ready (check stale() first). */
+  ready(): CapturedStep | null {
+    return this.replayable;
+  }
+
+  /** True when the replayable recording reads a variable that changed outside it (its replays must be read first). */
+  stale(): boolean {
+    return this.replayable !== null && !this.replayable.isCurrent();
+  }
+
+  /** The replays to read back at the next flush. */
+  replays(): { step: CapturedStep; names: string[] } | null {
+    return this.replayable ? { step: this.replayable, names: this.names } : null;
+  }
+
+  /** Whether the next eager step should be recorded (at most 3 tries per epoch, none once capture is off). */
+  wantsRecording(): boolean {
+    return !this.disabled && this.attempts < 3;
+  }
+
+  /** Keeps a new recording: it becomes replayable once it agrees with the previous one. */
+  recorded(step: CapturedStep, names: string[]): void {
+    this.attempts++;
+    if (step.unsafe) {
+      step.dispose();
+      this.off(`captured steps: off for this run: ${step.unsafe}`);
+      return;
+    }
+    const previous = this.candidate;
+    this.candidate = step;
+    this.names = names;
+    if (previous && previous.sameAs(step) && names.join() === this.outputNames().join()) {
+      previous.dispose();
+      this.replayable = step;
+      this.candidate = null;
+      if (!this.reported) this.progress.note(`captured steps: ${step.dispatches} GPU dispatches recorded once, replayed every step`);
+      this.reported = true;
+    } else {
+      previous?.dispose();
+      if (this.attempts === 3) {
+        this.off("captured steps: off for this run: three recordings of consecutive steps differ (a host value reaches the GPU inside the step)");
+      }
+    }
+  }
+
+  /** Runs every later step eagerly and says so once. */
+  private off(reason: string): void {
+    this.disabled = true;
+    this.progress.note(reason);
+  }
+
+  outputNames(): string[] {
+    return this.names;
+  }
+
+  /** After an epoch: read what the replays produced, then record afresh in the next one. */
+  async endEpoch(sums: EpochSums): Promise<void> {
+    await sums.flush(this.replays());
+    this.drop();
+    this.attempts = 0;
+  }
+
+  drop(): void {
+    this.replayable?.dispose();
+    this.candidate?.dispose();
+    this.replayable = this.candidate = null;
+  }
+}
+
 /** Runs one epoch's steps; returns the means of the loss and the step metrics. */
 async function runEpoch(task: TrainingTask, ctx: {
   rng: Rng; epoch: number; firstStep: number; totalSteps: number; options: TrainOptions;
-  trainables: tf.Variable[]; optimizer: LoopOptimizer; progress: Progress;
+  trainables: tf.Variable[]; optimizer: LoopOptimizer; progress: Progress; capture: StepCapture | null;
 }): Promise<{ means: Record<string, number>; learningRate: number }> {
-  const { rng, epoch, options, trainables, optimizer, progress } = ctx;
+  const { rng, epoch, options, trainables, optimizer, progress, capture } = ctx;
   const syncEvery = options.syncEvery ?? 8;
-  const sums: Record<string, number> = {};
-  let pending: { name: string; value: tf.Scalar }[] = [];
+  const sums = new EpochSums(epoch, options.schedule.peak);
   let learningRate = 0;
-  const flush = async (step: number) => {
-    if (pending.length === 0) return;
-    const stacked = tf.stack(pending.map((p) => p.value));
-    const values = await stacked.data();
-    stacked.dispose();
-    pending.forEach((p, i) => {
-      if (p.name === "loss" && !Number.isFinite(values[i])) {
-        tf.dispose(pending.map((q) => q.value));
-        throw new TrainingDivergedError(
-          `the training loss became ${values[i]} in epoch ${epoch}, step ${step}; the checkpoint of the last ` +
-            `finished epoch is kept. Lower the learning rate (peak ${options.schedule.peak}) or check the inputs.`,
-        );
-      }
-      sums[p.name] = (sums[p.name] ?? 0) + values[i];
-    });
-    tf.dispose(pending.map((p) => p.value));
-    pending = [];
-    progress.step(step + 1, task.stepsPerEpoch, { loss: sums.loss / (step + 1), learningRate });
-  };
-  for (let s = 0; s < task.stepsPerEpoch; s++) {
-    learningRate = learningRateAt(options.schedule, ctx.firstStep + s, ctx.totalSteps);
-    const inputs = task.batch(rng, epoch, s);
+  const eagerStep = (inputs: StepInputs): StepOutputs => {
     let metrics: Record<string, tf.Scalar> = {};
     const { value, grads } = tf.variableGrads(() => {
       const out = task.step(inputs);
@@ -175,13 +300,43 @@ async function runEpoch(task: TrainingTask, ctx: {
       for (const m of Object.values(metrics)) tf.keep(m);
       return out.loss;
     }, trainables);
-    optimizer.apply(trainables, grads, learningRate);
+    optimizer.apply(trainables, grads, inputs[STEP_SCALARS] as tf.Tensor1D);
     tf.dispose(grads);
-    tf.dispose(Object.values(inputs));
-    pending.push({ name: "loss", value }, ...Object.entries(metrics).map(([name, m]) => ({ name, value: m })));
-    if ((s + 1) % syncEvery === 0 || s === task.stepsPerEpoch - 1) await flush(s);
+    return { loss: value, ...metrics };
+  };
+  try {
+    for (let s = 0; s < task.stepsPerEpoch; s++) {
+      learningRate = learningRateAt(options.schedule, ctx.firstStep + s, ctx.totalSteps);
+      const inputs = task.batch(rng, epoch, s);
+      inputs[STEP_SCALARS] = tf.tensor1d(optimizer.stepScalars(learningRate));
+      try {
+        if (capture?.stale()) {
+          await sums.flush(capture.replays());
+          capture.drop();
+        }
+        const replay = capture?.ready();
+        if (replay) {
+          replay.replay(inputs);
+        } else if (capture?.wantsRecording()) {
+          const { result, step } = recordStep(inputs, () => eagerStep(inputs));
+          sums.addEager(result);
+          capture.recorded(step, Object.keys(result));
+        } else {
+          sums.addEager(eagerStep(inputs));
+        }
+      } finally {
+        tf.dispose(Object.values(inputs));
+      }
+      if ((s + 1) % syncEvery === 0 || s === task.stepsPerEpoch - 1) {
+        await sums.flush(capture?.replays() ?? null);
+        progress.step(s + 1, task.stepsPerEpoch, { loss: sums.sums.loss / sums.steps, learningRate });
+      }
+    }
+    if (capture) await capture.endEpoch(sums);
+  } finally {
+    capture?.drop();
   }
-  const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / task.stepsPerEpoch]));
+  const means = Object.fromEntries(Object.entries(sums.sums).map(([k, v]) => [k, v / task.stepsPerEpoch]));
   return { means, learningRate };
 }
 
@@ -206,6 +361,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   const resumedAfter = resumed?.epoch ?? 0;
   const totalSteps = options.epochs * task.stepsPerEpoch;
   const evalEvery = options.evalEvery ?? 1;
+  const capture = (options.capture ?? process.env[CAPTURE_ENV] !== "0") && canCapture() ? new StepCapture(progress) : null;
   let epoch = resumedAfter;
   try {
     while (epoch < options.epochs && !stoppedEarly) {
@@ -218,7 +374,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
       const started = Date.now();
       progress.epochStart(epoch, options.epochs);
       const { means, learningRate } = await runEpoch(task, {
-        rng, epoch, firstStep: (epoch - 1) * task.stepsPerEpoch, totalSteps, options, trainables, optimizer, progress,
+        rng, epoch, firstStep: (epoch - 1) * task.stepsPerEpoch, totalSteps, options, trainables, optimizer, progress, capture,
       });
       const evaluated = task.evaluate && (epoch % evalEvery === 0 || epoch === options.epochs) ? await task.evaluate(epoch) : {};
       const epochSeconds = (Date.now() - started) / 1000;
@@ -235,6 +391,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
       }
     }
   } finally {
+    capture?.drop();
     optimizer.dispose();
   }
   return { history, seconds, resumedAfter, complete: epoch >= options.epochs || stoppedEarly, stoppedEarly };

@@ -1,10 +1,11 @@
 // The project optimizer's SGD-Nesterov step (lib/training/optimizer.ts) in one dispatch per variable.
 //
-// Written with tf ops, a step is about 8 kernels per variable, and each JS number (momentum, decay, -lr) becomes a
+// Written with tf ops, a step is about 8 kernels per variable, and each JS number (momentum, decay) becomes a
 // scalar uploaded through its own staging buffer: for the classifier's 42 variables that is ~340 launches and
-// ~100 uploads per step. Here one program reads (value, gradient, velocity) and writes (value', velocity') with the
-// same arithmetic; the learning rate and decay are uniforms. New tensors replace the old ones through
-// Variable.assign, as the tf-op version does, so nothing is written in place.
+// ~100 uploads per step. Here one program reads (value, gradient, velocity, step scalars) and writes (value',
+// velocity') with the same arithmetic; momentum and decay are uniforms (fixed for a run), the learning rate is read
+// from the step-scalars tensor (it changes every step, and a captured step replays this dispatch with new scalars).
+// New tensors replace the old ones through Variable.assign, as the tf-op version does, so nothing is written in place.
 import * as tf from "@tensorflow/tfjs-core";
 import { SgdNesterov } from "../../training/optimizer";
 import { MultiOutputProgram, MultiOutputShader, WebGPUBackendInternals, runMultiOutput } from "./multi-output";
@@ -14,13 +15,12 @@ class FusedSgdNesterovProgram extends MultiOutputProgram {}
 
 const SGD_SHADER: MultiOutputShader = {
   key: "projectFusedSgdNesterov",
-  inputs: ["value", "gradient", "velocity"],
+  inputs: ["value", "gradient", "velocity", "scalars"],
   outputs: ["newValue", "newVelocity"],
   uniforms: [
     { name: "size", type: "i32" },
     { name: "momentum", type: "f32" },
     { name: "decay", type: "f32" },
-    { name: "learningRate", type: "f32" },
   ],
   workgroupSize: 256,
   body: `
@@ -32,7 +32,7 @@ fn run(i : i32) {
   let g = gradient[i] + w * uniforms.decay;
   let v = velocity[i] * uniforms.momentum + g;
   newVelocity[i] = v;
-  newValue[i] = w - (g + v * uniforms.momentum) * uniforms.learningRate;
+  newValue[i] = w - (g + v * uniforms.momentum) * scalars[0];
 }`,
 };
 
@@ -46,11 +46,11 @@ export function fusedSgdOverride(): KernelOverride {
     enable() {
       if (stock) return;
       const original = (stock = SgdNesterov.prototype.update);
-      SgdNesterov.prototype.update = function (this: SgdNesterov, variable, grad, velocity, learningRate, decay) {
-        if (tf.getBackend() !== "webgpu" || variable.dtype !== "float32") return original.call(this, variable, grad, velocity, learningRate, decay);
+      SgdNesterov.prototype.update = function (this: SgdNesterov, variable, grad, velocity, scalars, decay) {
+        if (tf.getBackend() !== "webgpu" || variable.dtype !== "float32") return original.call(this, variable, grad, velocity, scalars, decay);
         const backend = tf.backend() as unknown as WebGPUBackendInternals;
-        const uniforms = [variable.size, this.config.momentum, decay, learningRate];
-        const outputs = runMultiOutput(backend, FusedSgdNesterovProgram, SGD_SHADER, [variable, grad, velocity],
+        const uniforms = [variable.size, this.config.momentum, decay];
+        const outputs = runMultiOutput(backend, FusedSgdNesterovProgram, SGD_SHADER, [variable, grad, velocity, scalars],
           [variable.shape, variable.shape], variable.size, uniforms);
         const [newValue, newVelocity] = outputs.map((info) => tf.engine().makeTensorFromTensorInfo(info));
         velocity.assign(newVelocity);
