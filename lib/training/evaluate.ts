@@ -1,8 +1,12 @@
 // Inference over image sets in batches: accuracy, and class probabilities for pseudo-labelling.
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { NONE, batchTensor } from "./augment";
+import { NONE, batchTensor, gatherBatch } from "./augment";
+import { canCapture, CapturedStep, recordStep } from "../kernels/webgpu/capture";
 import { Rng } from "./rng";
+
+/** Set to 0 to run every step and evaluation batch eagerly instead of replaying captured ones on WebGPU. */
+export const CAPTURE_ENV = "TFJS_CAPTURE";
 
 const NO_RNG = new Rng(0);
 
@@ -44,6 +48,7 @@ export async function accuracy(
   labels: ArrayLike<number>,
   options: { indices?: ArrayLike<number>; batchSize?: number } = {},
 ): Promise<number> {
+  if (canCapture() && process.env[CAPTURE_ENV] !== "0") return capturedAccuracy(model, images, labels, options.indices, options.batchSize ?? 1000);
   const count = labels.length;
   let correct = 0;
   await forEachBatch(model, images, count, options.indices, options.batchSize ?? 1000, async (logits, start, end) => {
@@ -82,4 +87,53 @@ export async function predict(
     labels.set(argValues as Int32Array, start);
   });
   return { labels, confidence };
+}
+
+/** One evaluation batch of exactly `size` rows: the last, partial batch is padded with black images labelled -1. */
+function paddedBatch(images: Uint8Array, labels: ArrayLike<number>, indices: ArrayLike<number> | undefined, start: number, end: number, size: number) {
+  const x = new Float32Array(size * 3072);
+  x.set(gatherBatch(images, range(start, end, indices), NONE, NO_RNG));
+  const y = new Int32Array(size).fill(-1);
+  for (let i = start; i < end; i++) y[i - start] = labels[i];
+  return { x: tf.tensor4d(x, [size, 32, 32, 3]), y: tf.tensor1d(y, "int32") };
+}
+
+/**
+ * accuracy() on WebGPU: the first batch's forward pass (inference mode) and count of correct predictions is recorded,
+ * every other batch replays it (a padded last batch included), and the counts are read back once at the end.
+ */
+async function capturedAccuracy(
+  model: tfl.LayersModel, images: Uint8Array, labels: ArrayLike<number>, indices: ArrayLike<number> | undefined, batchSize: number,
+): Promise<number> {
+  const count = labels.length;
+  if (count === 0) return 0;
+  const size = Math.min(batchSize, count);
+  let recording: CapturedStep | null = null;
+  const firstCounts: tf.Tensor[] = [];
+  try {
+    for (const [start, end] of chunks(count, size)) {
+      const inputs = paddedBatch(images, labels, indices, start, end, size);
+      try {
+        if (recording) {
+          recording.replay(inputs);
+        } else {
+          const recorded = recordStep(inputs, () => tf.tidy(() => {
+            const predicted = tf.argMax(model.apply(inputs.x, { training: false }) as tf.Tensor2D, 1);
+            return { correct: tf.sum(tf.cast(tf.equal(predicted, inputs.y), "float32")) as tf.Scalar };
+          }));
+          recording = recorded.step;
+          firstCounts.push(recorded.result.correct);
+        }
+      } finally {
+        tf.dispose([inputs.x, inputs.y]);
+      }
+    }
+    const replayed = recording ? await recording.readOutputs() : new Float32Array(0);
+    const first = await Promise.all(firstCounts.map((t) => t.data()));
+    const correct = [...first.map((v) => v[0]), ...replayed].reduce((a, b) => a + b, 0);
+    return correct / count;
+  } finally {
+    tf.dispose(firstCounts);
+    recording?.dispose();
+  }
 }

@@ -8,6 +8,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { LoadedCheckpoint, loadCheckpoint, saveCheckpoint, setAsideCheckpoint } from "./checkpoint";
 import { LoopOptimizer, OptimizerConfig, createOptimizer } from "./optimizer";
 import { CapturedStep, canCapture, recordStep } from "../kernels/webgpu/capture";
+import { CAPTURE_ENV } from "./evaluate";
 import { Progress, consoleProgress } from "./progress";
 import { Rng } from "./rng";
 import { Schedule, learningRateAt } from "./schedule";
@@ -26,9 +27,6 @@ export type StepInputs = Record<string, tf.Tensor>;
 
 /** The input the loop adds to every step: the optimizer's per-step scalars (learning rate first). */
 export const STEP_SCALARS = "stepScalars";
-
-/** Set to 0 to run every step eagerly instead of replaying captured steps on WebGPU. */
-export const CAPTURE_ENV = "TFJS_CAPTURE";
 
 export interface StepResult {
   /** Scalar loss to minimise (mean over the batch). */
@@ -201,8 +199,9 @@ class EpochSums {
 
 /**
  * Captured steps on WebGPU (lib/kernels/webgpu/capture.ts): the first steps of an epoch run eagerly while they are
- * recorded; once two consecutive recordings agree, the rest of the epoch replays the recording. The recording is
- * made again at every epoch's start, since a task may change state between epochs (a radius, pseudo-labels).
+ * recorded; once two consecutive recordings agree, the rest of the epoch replays the recording. Each epoch records
+ * its first step again, since a task may change state between epochs (a radius, pseudo-labels): a recording that
+ * still equals the last epoch's is replayed from the second step on.
  */
 class StepCapture {
   replayable: CapturedStep | null = null;
@@ -262,6 +261,7 @@ class StepCapture {
   /** Runs every later step eagerly and says so once. */
   private off(reason: string): void {
     this.disabled = true;
+    this.drop();
     this.progress.note(reason);
   }
 
@@ -269,10 +269,15 @@ class StepCapture {
     return this.names;
   }
 
-  /** After an epoch: read what the replays produced, then record afresh in the next one. */
+  /**
+   * After an epoch: read what the replays produced. The next epoch records its first step again and replays from
+   * its second step on if that recording equals this epoch's (from its third if not and the next two agree).
+   */
   async endEpoch(sums: EpochSums): Promise<void> {
     await sums.flush(this.replays());
-    this.drop();
+    this.candidate?.dispose();
+    this.candidate = this.replayable;
+    this.replayable = null;
     this.attempts = 0;
   }
 
@@ -333,8 +338,9 @@ async function runEpoch(task: TrainingTask, ctx: {
       }
     }
     if (capture) await capture.endEpoch(sums);
-  } finally {
+  } catch (e) {
     capture?.drop();
+    throw e;
   }
   const means = Object.fromEntries(Object.entries(sums.sums).map(([k, v]) => [k, v / task.stepsPerEpoch]));
   return { means, learningRate };
