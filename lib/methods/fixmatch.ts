@@ -61,41 +61,44 @@ export function fixMatchTask(
       const strongBase = batchTensor(images, pool, WEAK, rng);
       const strong = strongAugment(strongBase, rng);
       strongBase.dispose();
-      const [pseudo, weights, confident] = tf.tidy(() => {
-        const probs = tf.softmax(model.apply(weak, { training: true }) as tf.Tensor2D);
-        const confidence = tf.max(probs, 1);
-        const w = tf.mul(confidence, tf.cast(tf.greaterEqual(confidence, options.threshold), "float32"));
-        return [tf.cast(tf.oneHot(tf.argMax(probs, 1), CLASSES), "float32"), w, tf.cast(tf.greater(w, 0), "float32")];
-      });
-      weak.dispose();
       const labels = Int32Array.from(picked, (i) => labeled.labels[i]);
       const x = tf.tidy(() => tf.concat([batchTensor(images, Int32Array.from(picked, (i) => labeled.indices[i]), WEAK, rng), strong]));
       strong.dispose();
       return {
         x,
+        weak,
         targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [picked.length, CLASSES]),
-        pseudo,
-        weights,
-        confident,
         // Hidden true labels of the unlabeled batch: only for the pseudo-label precision diagnostic, never in the loss.
         hidden: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(u, (i) => unlabeled.hiddenLabels[i]), "int32"), CLASSES), "float32")),
       };
     },
+    // Pseudo-labels from the weak view, in training mode (BatchNorm on this batch's statistics, whose moving averages
+    // it updates before the main pass does), outside the gradient: part of every (captured) step.
+    prepare(inputs: StepInputs): StepInputs {
+      return tf.tidy(() => {
+        const probs = tf.softmax(model.apply(inputs.weak, { training: true }) as tf.Tensor2D);
+        const confidence = tf.max(probs, 1);
+        const w = tf.mul(confidence, tf.cast(tf.greaterEqual(confidence, options.threshold), "float32"));
+        return { pseudo: tf.cast(tf.oneHot(tf.argMax(probs, 1), CLASSES), "float32"), weights: w, confident: tf.cast(tf.greater(w, 0), "float32") };
+      });
+    },
     step(inputs: StepInputs) {
+      const pseudo = inputs.pseudo as tf.Tensor2D;
+      const weights = inputs.weights as tf.Tensor1D;
+      const confident = inputs.confident as tf.Tensor1D;
       const logits = model.apply(inputs.x, { training: true }) as tf.Tensor2D;
       const b = options.batchSize;
       const labeledLogits = tf.slice(logits, [0, 0], [b, CLASSES]);
       const strongLogits = tf.slice(logits, [b, 0], [unlabeledBatch, CLASSES]);
       const supervised = weightedCrossEntropy(labeledLogits, inputs.targets as tf.Tensor2D, null);
-      const consistency = weightedCrossEntropy(strongLogits, inputs.pseudo as tf.Tensor2D, inputs.weights as tf.Tensor1D);
-      const confident = inputs.confident as tf.Tensor1D;
+      const consistency = weightedCrossEntropy(strongLogits, pseudo, weights);
       return {
         loss: tf.add(supervised, tf.mul(consistency, options.unlabeledWeight)) as tf.Scalar,
         metrics: {
           trainAccuracy: batchAccuracy(labeledLogits, inputs.targets as tf.Tensor2D),
           maskRate: tf.mean(confident) as tf.Scalar,
-          meanWeight: tf.mean(inputs.weights) as tf.Scalar,
-          pseudoPrecision: pseudoLabelPrecision(inputs.pseudo as tf.Tensor2D, inputs.hidden as tf.Tensor2D, confident),
+          meanWeight: tf.mean(weights) as tf.Scalar,
+          pseudoPrecision: pseudoLabelPrecision(pseudo, inputs.hidden as tf.Tensor2D, confident),
         },
       };
     },

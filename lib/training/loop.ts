@@ -46,6 +46,11 @@ export interface TrainingTask {
    * be here, not computed from JS values inside step(): a captured step replays step() with new inputs only.
    */
   batch(rng: Rng, epoch: number, step: number): StepInputs;
+  /**
+   * GPU work of a step that is not differentiated (pseudo-labels from the current model): runs before step(), outside
+   * the gradient tape, inside a captured step; its tensors join step()'s inputs and are disposed after it.
+   */
+  prepare?(inputs: StepInputs): StepInputs;
   /** The step's loss, under the gradient tape, with the models in training mode: a function of the inputs and weights. */
   step(inputs: StepInputs): StepResult;
   /** Evaluation after an epoch (e.g. { testAccuracy }), every `evalEvery` epochs and after the last. */
@@ -299,14 +304,15 @@ async function runEpoch(task: TrainingTask, ctx: {
   let learningRate = 0;
   const eagerStep = (inputs: StepInputs): StepOutputs => {
     let metrics: Record<string, tf.Scalar> = {};
+    const prepared = task.prepare?.(inputs) ?? {};
     const { value, grads } = tf.variableGrads(() => {
-      const out = task.step(inputs);
+      const out = task.step({ ...inputs, ...prepared });
       metrics = out.metrics ?? {};
       for (const m of Object.values(metrics)) tf.keep(m);
       return out.loss;
     }, trainables);
     optimizer.apply(trainables, grads, inputs[STEP_SCALARS] as tf.Tensor1D);
-    tf.dispose(grads);
+    tf.dispose([...Object.values(grads), ...Object.values(prepared)]);
     return { loss: value, ...metrics };
   };
   try {

@@ -55,6 +55,13 @@ interface Backend {
   getBufferData(buffer: GPUBufferLike): Promise<ArrayBuffer>;
 }
 
+/** Where replay writes a declared input: the buffer the recorded step read it from (its tensor `dataId`'s). */
+interface InputSlot {
+  buffer: GPUBufferLike;
+  bytes: number;
+  dataId: tf.DataId;
+}
+
 type Command =
   | { kind: "dispatch"; pipeline: unknown; bindGroup: unknown; groups: [number, number, number] }
   | { kind: "copy"; src: GPUBufferLike; srcOffset: number; dst: GPUBufferLike; dstOffset: number; size: number };
@@ -136,7 +143,7 @@ export class CapturedStep {
   readonly unsafe: string | null;
   private readonly owned = new Set<GPUBufferLike>();
   private readonly commands: Command[];
-  private readonly inputSlots: Map<string, { buffer: GPUBufferLike; bytes: number }>;
+  private readonly inputSlots: Map<string, InputSlot>;
   private readonly outputBuffers: GPUBufferLike[];
   private readonly writeBacks: { from: GPUBufferLike; to: GPUBufferLike; bytes: number }[];
   private readonly expected: { variable: tf.Variable; dataId: tf.DataId }[];
@@ -151,7 +158,7 @@ export class CapturedStep {
     private readonly backend: Backend,
     parts: {
       owned: Set<GPUBufferLike>; commands: Command[]; signature: string[];
-      inputSlots: Map<string, { buffer: GPUBufferLike; bytes: number }>; outputBuffers: GPUBufferLike[];
+      inputSlots: Map<string, InputSlot>; outputBuffers: GPUBufferLike[];
       writeBacks: { from: GPUBufferLike; to: GPUBufferLike; bytes: number }[];
       expected: { variable: tf.Variable; dataId: tf.DataId }[];
       unsafe?: string;
@@ -207,6 +214,9 @@ export class CapturedStep {
     if (backend.commandEncoder) backend.submitQueue(); // eager work queued before (a GPU-side batch) runs first
     const encoder = backend.device.createCommandEncoder();
     for (const [name, slot] of this.inputSlots) {
+      if (backend.tensorMap.has(slot.dataId)) {
+        throw new CaptureError(`input "${name}" of the recorded step is still alive (disposed inputs only: a replay writes into its buffer)`);
+      }
       const tensor = inputs[name];
       if (!tensor) throw new CaptureError(`replay without input "${name}"`);
       const data = backend.tensorMap.get(tensor.dataId);
@@ -317,7 +327,7 @@ export function recordStep<T extends Record<string, tf.Tensor>>(
   const referenced = new Set<GPUBufferLike>();
   const commands: Command[] = [];
   const signature: string[] = [];
-  const inputSlots = new Map<string, { buffer: GPUBufferLike; bytes: number }>();
+  const inputSlots = new Map<string, InputSlot>();
   const stagingBuffers = new Set<GPUBufferLike>();
   const inputIds = new Map<tf.DataId, string>();
   for (const [name, t] of Object.entries(inputs)) inputIds.set(t.dataId, name);
@@ -391,7 +401,7 @@ export function recordStep<T extends Record<string, tf.Tensor>>(
       if (values == null) return;
       const name = inputIds.get(dataId);
       if (name !== undefined) {
-        inputSlots.set(name, { buffer: data.resource!, bytes: values.length * 4 });
+        inputSlots.set(name, { buffer: data.resource!, bytes: values.length * 4, dataId });
         signature.push(`i${name}:${values.length}`);
       } else {
         signature.push(`u${fingerprint(values, data.dtype)}`);
@@ -422,7 +432,17 @@ export function recordStep<T extends Record<string, tf.Tensor>>(
 
   let result: T;
   try {
-    for (const t of Object.values(inputs)) backend.uploadToGPU(t.dataId);
+    for (const [name, t] of Object.entries(inputs)) {
+      // An input already on the GPU (made by GPU ops in the task's batch()): the step reads its buffer, so replay
+      // copies each new input there.
+      const resource = resourceOf(t);
+      if (resource) {
+        use(resource);
+        inputSlots.set(name, { buffer: resource, bytes: t.size * 4, dataId: t.dataId });
+        signature.push(`g${name}:${t.size}`);
+      }
+      backend.uploadToGPU(t.dataId);
+    }
     result = fn();
     backend.endComputePassEncoder();
     if (backend.commandEncoder) backend.submitQueue();
