@@ -87,6 +87,11 @@ function guardPool(backend: Backend): void {
   (manager as any).releaseOwned = release;
 }
 
+/** GPU buffers held by live recordings (0 once every recording is disposed). */
+export function buffersHeldByRecordings(): number {
+  return owners.size;
+}
+
 function own(buffer: GPUBufferLike, set: Set<GPUBufferLike>): void {
   if (set.has(buffer)) return;
   set.add(buffer);
@@ -249,6 +254,11 @@ export class CapturedStep {
     this.outputBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, this.accumulator, (this.pending * this.outputBuffers.length + i) * 4, 4));
     backend.queue.submit([encoder.finish()]);
     this.pending++;
+    // tfjs caches a tensor's values on the host once read (data()): the variables changed in place, so drop them.
+    for (const e of this.expected) {
+      const data = backend.tensorMap.has(e.dataId) ? backend.tensorMap.get(e.dataId) : null;
+      if (data) data.values = null;
+    }
   }
 
   /** Copies each variable's new value back into the buffer the recorded dispatches read it from. */
