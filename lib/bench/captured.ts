@@ -55,13 +55,19 @@ interface Run {
   optimizer: LoopOptimizer;
   x: tf.Tensor;
   y: tf.Tensor2D;
+  hostX: Float32Array;
+  hostY: Float32Array;
   logits: boolean;
   learningRate: number;
 }
 
 function stepInputs(run: Run): Record<string, tf.Tensor> {
-  // Host copies each step, as the training loop's batch() makes them: replay writes them into its buffers.
-  return { x: tf.clone(run.x), y: tf.clone(run.y), stepScalars: tf.tensor1d(run.optimizer.stepScalars(run.learningRate)) };
+  // New tensors from host values every step, as the training loop's batch() makes them (uploaded by eager steps,
+  // written into the recording's buffers by replays).
+  return {
+    x: tf.tensor(run.hostX, run.x.shape), y: tf.tensor(run.hostY, run.y.shape),
+    stepScalars: tf.tensor1d(run.optimizer.stepScalars(run.learningRate)),
+  };
 }
 
 function eagerStep(run: Run, inputs: Record<string, tf.Tensor>): { loss: tf.Scalar } {
@@ -140,10 +146,12 @@ export async function benchmarkCaptured(name: CapturedBenchModel, batch: number,
   const snapshot = model.getWeights().map((w) => tf.clone(w));
   const data = randomBatch(batch, seed);
   const y = tf.tidy(() => tf.cast(tf.oneHot(tf.cast(tf.squeeze(data.y, [1]), "int32"), 100), "float32")) as tf.Tensor2D;
+  const hostX = (await data.x.data()) as Float32Array;
+  const hostY = (await y.data()) as Float32Array;
   const fresh = (): Run => {
     model.setWeights(snapshot);
     const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-    return { model, variables, optimizer: createOptimizer(optimizer), x: data.x, y, logits, learningRate };
+    return { model, variables, optimizer: createOptimizer(optimizer), x: data.x, y, hostX, hostY, logits, learningRate };
   };
   try {
     const eagerRun = fresh();
