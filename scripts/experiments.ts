@@ -10,7 +10,7 @@ import { PROFILE_ENV, currentProfile } from "../lib/config";
 import { loadStudyData } from "../lib/data/study";
 import { Runner, runInTurn } from "../lib/experiments/experiment";
 import { EXPERIMENTS, EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
-import { readAllResults, resultsDir, summaryRows, writeJsonAtomic } from "../lib/experiments/results";
+import { finishedLine, readAllResults, resultsDir, summaryRows, writeJsonAtomic } from "../lib/experiments/results";
 import { startSession } from "../lib/session";
 
 interface Args {
@@ -57,8 +57,8 @@ async function main(): Promise<void> {
   const data = await loadStudyData(profile);
   const runner: Runner = { profile, backend, data, experiments: EXPERIMENTS_BY_ID };
   const deadline = args.timeBudget === null ? undefined : started + args.timeBudget * 1000;
-  const paused = await runInTurn(runner, chosen.map((e) => e.id), { force: args.force, deadline }, (result) =>
-    console.log(`${result.experiment}: test accuracy ${result.testAccuracy.toFixed(4)} (train ${result.trainAccuracy.toFixed(4)}, ${result.seconds.toFixed(0)} s)`),
+  const paused = await runInTurn(runner, chosen.map((e) => e.id), { force: args.force, deadline }, (result, reused) =>
+    console.log(finishedLine(result, reused)),
   );
   if (paused) console.log(`paused at the time budget: ${paused}; run the same command again to resume`);
 }

@@ -8,7 +8,8 @@ import type { StudyData } from "../lib/data/study";
 import { Experiment, ExperimentOutcome, configHash, deviceSharing, effectiveParams, runInTurn } from "../lib/experiments/experiment";
 import { silentProgress } from "../lib/training/progress";
 import { timeOf } from "../lib/report/common";
-import type { ResultRecord } from "../lib/experiments/results";
+import { finishedLine, type ResultRecord } from "../lib/experiments/results";
+import { projectRoot } from "../lib/paths";
 import { EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
 
 describe("experiment configurations", () => {
@@ -78,15 +79,22 @@ describe("runInTurn (the runners' loop over experiments)", () => {
     };
     try {
       const finished: string[] = [];
-      const paused = await runInTurn(runner, experiments.map((e) => e.id), { progress: silentProgress }, (r) => finished.push(r.experiment));
+      const report = (r: ResultRecord, reused: boolean) => finished.push(`${r.experiment}${reused ? " reused" : ""}`);
+      const paused = await runInTurn(runner, experiments.map((e) => e.id), { progress: silentProgress }, report);
       assert.equal(paused, "second");
       assert.deepEqual(ran, ["first", "second"], "nothing runs after the experiment that paused");
       assert.deepEqual(finished, ["first"]);
       assert.ok(fs.existsSync(path.join(dir, "results", "smoke", "first.json")) && !fs.existsSync(path.join(dir, "results", "smoke", "second.json")));
-      // Again: the finished one loads from its result file without running.
+      // Again: the finished one loads from its result file without running, and says so.
       ran.length = 0;
-      assert.equal(await runInTurn(runner, ["first"], { progress: silentProgress }, () => undefined), null);
+      finished.length = 0;
+      assert.equal(await runInTurn(runner, ["first"], { progress: silentProgress }, report), null);
       assert.deepEqual(ran, []);
+      assert.deepEqual(finished, ["first reused"]);
+      // --force retrains: not reused.
+      finished.length = 0;
+      await runInTurn(runner, ["first"], { progress: silentProgress, force: true }, report);
+      assert.deepEqual([ran, finished], [["first"], ["first"]]);
     } finally {
       for (const [key, value] of [["RESULTS_DIR", saved.results], ["CHECKPOINT_DIR", saved.checkpoints]] as const) {
         if (value === undefined) delete process.env[key];
@@ -94,5 +102,24 @@ describe("runInTurn (the runners' loop over experiments)", () => {
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("finishedLine (what the runners print per experiment)", () => {
+  const result = {
+    experiment: "ex1-supervised", profile: "full", testAccuracy: 0.52514, trainAccuracy: 0.99991, seconds: 163.6,
+    device: "NVIDIA H200", date: "2026-11-26T22:18:54.576Z",
+  } as ResultRecord;
+
+  it("gives the accuracies of a run trained now", () => {
+    assert.equal(finishedLine(result, false), "ex1-supervised: test accuracy 0.5251 (train 0.9999, 164 s)");
+  });
+
+  it("names the reused file, and the device and date it was trained on, instead of the accuracies", () => {
+    const root = path.join(projectRoot(), "results");
+    assert.equal(finishedLine(result, true, root), "ex1-supervised: reused results/ex1-supervised.json (trained on NVIDIA H200, 2026-11-26 22:18 UTC)");
+    const smoke = { ...result, profile: "smoke" };
+    assert.match(finishedLine(smoke, true, root), /^ex1-supervised: reused results\/smoke\/ex1-supervised\.json \(/);
+    assert.match(finishedLine(result, true, "/elsewhere"), /reused \/elsewhere\/ex1-supervised\.json/, "outside the project: the absolute path");
   });
 });
