@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { PROFILES } from "../lib/config";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -35,6 +36,7 @@ describe("experiment configurations", () => {
     assert.ok(selectExperiments(["ex2"]).every((e) => e.id.startsWith("ex2-")) && selectExperiments(["ex2"]).length >= 3);
     assert.ok(selectExperiments(["ex2-self*"]).every((e) => e.id.startsWith("ex2-self")));
     assert.throws(() => selectExperiments(["ex9"]), /no experiment matches "ex9"/);
+    assert.throws(() => selectExperiments([]), /no experiments selected/, "an empty selection is not all");
   });
 
   it("records and shows that a run shared the GPU with other experiment processes (DEVICE_SHARED_BY)", () => {
@@ -121,5 +123,35 @@ describe("finishedLine (what the runners print per experiment)", () => {
     const smoke = { ...result, profile: "smoke" };
     assert.match(finishedLine(smoke, true, root), /^ex1-supervised: reused results\/smoke\/ex1-supervised\.json \(/);
     assert.match(finishedLine(result, true, "/elsewhere"), /reused \/elsewhere\/ex1-supervised\.json/, "outside the project: the absolute path");
+  });
+});
+
+describe("npm run experiments: the command line", () => {
+  const run = (...args: string[]) => {
+    const script = path.resolve(__dirname, "..", "scripts", "experiments.ts");
+    // RESULTS_DIR points nowhere useful, so that a run that wrongly starts training cannot reuse or write results.
+    const env = { ...process.env, RESULTS_DIR: path.join(os.tmpdir(), "no-results"), PROFILE: "" };
+    const out = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { env, encoding: "utf8", timeout: 60_000 });
+    return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+  };
+
+  it("prints the usage for --help and -h, and exits 0", () => {
+    for (const flag of ["--help", "-h"]) {
+      const { status, stdout, stderr } = run(flag);
+      assert.equal(status, 0, stderr);
+      assert.match(stdout, /^usage: npm run experiments -- <selection\.\.\.> \[options\]/);
+      assert.match(stdout, /--time-budget S/);
+    }
+  });
+
+  it("requires an explicit selection: one error with the usage, exit 2, no stack trace", () => {
+    for (const args of [[], ["--force"], ["ex9"], ["--profile"], ["ex1", "--profile", "huge"], ["--bogus"]]) {
+      const { status, stdout, stderr } = run(...args);
+      assert.equal(status, 2, `${args.join(" ")}: ${stderr}`);
+      assert.equal(stdout, "");
+      assert.match(stderr, /^experiments: .+\n\nusage: npm run experiments/, args.join(" "));
+      assert.doesNotMatch(stderr, /\n    at /, "no stack trace");
+    }
+    assert.match(run().stderr, /no experiments selected: name them, or all/);
   });
 });
