@@ -173,7 +173,7 @@ function missingFolderMessage(dir: string, source: DirSource): string {
   if (source === "CIFAR100_DIR") {
     return (
       `CIFAR-100: ${CIFAR100_DIR_ENV}=${dir} does not exist. Point ${CIFAR100_DIR_ENV} at the folder that holds ` +
-      `train.bin and test.bin, or unset it to download the data set into the cache.`
+      `train.bin and test.bin, or unset it to use the cache, the project's data/ or ../shared/data/, or a download.`
     );
   }
   return (
@@ -184,7 +184,7 @@ function missingFolderMessage(dir: string, source: DirSource): string {
 
 function remedyFor(dir: string, source: DirSource): string {
   if (source === "CIFAR100_DIR") {
-    const unset = `unset ${CIFAR100_DIR_ENV} to download the data set into the cache`;
+    const unset = `unset ${CIFAR100_DIR_ENV} to use the cache, the project's data/ or ../shared/data/, or a download`;
     return `fix the folder ${CIFAR100_DIR_ENV} points to, or ${unset}`;
   }
   if (source === "cache") return `delete ${dir} and run again to download it afresh`;
