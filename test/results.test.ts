@@ -6,7 +6,7 @@ import * as path from "path";
 import { PROFILES } from "../lib/config";
 import { configHash } from "../lib/experiments/experiment";
 import { EXPERIMENTS } from "../lib/experiments/registry";
-import { SUMMARY_FIELDS, readAllResults, type SummaryRow } from "../lib/experiments/results";
+import { SUMMARY_FIELDS, readAllResults, summaryRows, type SummaryRow } from "../lib/experiments/results";
 import { acc } from "../lib/report/common";
 import { REFERENCE_SOLUTION } from "../lib/report/reference";
 import { ABLATED_PARAMS, ablationMarkdown, readContrastiveAblations } from "../lib/report/contrastive";
@@ -20,7 +20,7 @@ describe("committed full-profile results", () => {
   it("exist for every experiment of the registry with the registry's configuration hash", () => {
     for (const e of EXPERIMENTS) {
       const r = results.find((x) => x.experiment === e.id);
-      if (!r) continue; // not run yet at full scale: the notebooks train it (listed by the next test)
+      assert.ok(r, `results/${e.id}.json is missing: the notebooks would train ${e.id} at full scale; run it on the GPU host`);
       assert.equal(r.configHash, configHash(e, PROFILES.full), `${e.id}: results/${e.id}.json was produced by another configuration; rerun it`);
     }
   });
@@ -38,10 +38,14 @@ describe("committed full-profile results", () => {
     }
   });
 
-  it("carry their provenance and are all listed in summary.json", () => {
+  it("carry their provenance and are all listed in summary.json, with the same values", () => {
     const summary = JSON.parse(fs.readFileSync(path.join(root, "summary.json"), "utf8")) as Record<string, unknown>[];
     assert.deepEqual(summary.map((s) => s.experiment).sort(), results.map((r) => r.experiment).sort());
     for (const row of summary) for (const field of SUMMARY_FIELDS) assert.ok(row[field] !== undefined && row[field] !== "", `${row.experiment}: ${field}`);
+    // Every field of every row as the result file has it (npm run experiments -- --summary rewrites a stale one).
+    for (const expected of summaryRows(results)) {
+      assert.deepEqual(summary.find((row) => row.experiment === expected.experiment), expected, `summary.json's row of ${expected.experiment}`);
+    }
     for (const r of results) {
       assert.equal(r.profile, "full");
       assert.ok(r.testAccuracy > 0 && r.testAccuracy <= 1 && r.history.length > 0, r.experiment);
