@@ -8,6 +8,7 @@
 import { PROFILE_ENV } from "../lib/config";
 import { loadStudyData } from "../lib/data/study";
 import { Experiment, ExperimentContext, ExperimentOutcome, Params, Runner, runInTurn } from "../lib/experiments/experiment";
+import { finishedLine } from "../lib/experiments/results";
 import { CONTRASTIVE_PARAMS, buildFamily, pretrainContrastive } from "../lib/methods/contrastive";
 import { pausedOutcome } from "../lib/methods/recipe";
 import { startSession } from "../lib/session";
@@ -76,8 +77,8 @@ async function main(): Promise<void> {
   const { profile, backend } = await startSession();
   const runner: Runner = { profile, backend, data: await loadStudyData(profile), experiments: new Map(experiments.map((e) => [e.id, e])) };
   const deadline = budget === null ? undefined : started + budget * 1000;
-  const paused = await runInTurn(runner, experiments.map((e) => e.id), { deadline }, (result) =>
-    console.log(`${result.experiment}: k-NN probe ${result.testAccuracy.toFixed(4)} (${result.seconds.toFixed(0)} s)`),
+  const paused = await runInTurn(runner, experiments.map((e) => e.id), { deadline }, (result, reused) =>
+    console.log(reused ? finishedLine(result, true) : `${result.experiment}: k-NN probe ${result.testAccuracy.toFixed(4)} (${result.seconds.toFixed(0)} s)`),
   );
   if (paused) console.log(`paused at the time budget: ${paused}; run the same command again to resume`);
 }

@@ -3,6 +3,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
 import { DEFAULT_CLASSIFIER, OUTPUT_LAYER, HEAD_POOLING_LAYER, buildClassifier, describeLayers, scaleWidths } from "../lib/models/classifier";
 import { buildAutoencoderFamily, decoderLayers } from "../lib/models/autoencoder";
+import { buildFamily } from "../lib/methods/autoencoder";
+import { newClassifier } from "../lib/methods/supervised";
+import { registryParams } from "./helpers/registry";
 
 const structure = (rows: ReturnType<typeof describeLayers>) => rows.map((r) => ({ type: r.type, shape: r.outputShape, params: r.params, config: r.config }));
 
@@ -32,10 +35,17 @@ describe("autoencoder family (Exercises 3 and 4)", () => {
   });
 
   it("joins encoder and classifier head into exactly the Exercise 1 architecture (Exercise 4)", () => {
-    const config = scaleWidths(DEFAULT_CLASSIFIER, 0.5);
-    const family = buildAutoencoderFamily(config);
+    // Each network as its experiment builds it, from its own registry entry and method: Exercise 4's classifier
+    // must be Exercise 1's, and the joint model nothing but that classifier plus the decoder.
+    const ex1 = newClassifier(...registryParams("ex1-supervised"));
+    const family = buildFamily(...registryParams("ex4-joint"));
+    assert.deepEqual(structure(describeLayers(family.classifier)), structure(describeLayers(ex1)));
     assert.deepEqual(family.joint.outputs.map((o) => o.shape), [[null, 32, 32, 3], [null, 100]]);
-    assert.deepEqual(structure(describeLayers(family.classifier)), structure(describeLayers(buildClassifier(config))));
-    assert.equal(family.joint.getLayer(OUTPUT_LAYER), family.classifier.getLayer(OUTPUT_LAYER));
+    assert.equal(family.joint.outputs[1], family.classifier.outputs[0], "the joint model's logits are the classifier's");
+    const parts = new Set([...family.classifier.layers, ...decoderLayers(family)]);
+    assert.deepEqual(family.joint.layers.filter((l) => !parts.has(l)).map((l) => l.name), [], "layers beyond the classifier and decoder");
+    assert.equal(family.joint.layers.length, parts.size);
+    family.joint.dispose();
+    ex1.dispose();
   });
 });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "fs";
 import * as path from "path";
 import {
   IMAGE_SIZE,
@@ -187,18 +187,52 @@ describe("CIFAR-100 reader", () => {
 });
 
 describe("resolveCifar100Dir", () => {
-  it("prefers CIFAR100_DIR, then XDG_CACHE_HOME, then ~/.cache", () => {
-    assert.deepEqual(resolveCifar100Dir({ CIFAR100_DIR: "/data/c100", XDG_CACHE_HOME: "/xdg" }), {
-      dir: "/data/c100",
-      source: "CIFAR100_DIR",
-    });
-    assert.deepEqual(resolveCifar100Dir({ XDG_CACHE_HOME: "/xdg", HOME: "/home/u" }), {
-      dir: "/xdg/cifar100-ssl/cifar-100-binary",
-      source: "cache",
-    });
-    assert.deepEqual(resolveCifar100Dir({ CIFAR100_DIR: " ", XDG_CACHE_HOME: "relative", HOME: "/home/u" }), {
-      dir: "/home/u/.cache/cifar100-ssl/cifar-100-binary",
-      source: "cache",
+  let root: string;
+  let project: string;
+  beforeEach(() => {
+    root = tempDir("resolve-cifar-");
+    project = path.join(root, "project");
+    mkdirSync(project);
+  });
+  afterEach(() => removeDir(root));
+
+  const cache = () => path.join(root, "xdg", "cifar100-ssl", "cifar-100-binary");
+  const projectData = () => path.join(project, "data", "cifar-100-binary");
+  const sharedData = () => path.join(root, "shared", "data", "cifar-100-binary");
+  const resolve = (env: NodeJS.ProcessEnv = {}) => resolveCifar100Dir({ XDG_CACHE_HOME: path.join(root, "xdg"), ...env }, project);
+
+  it("searches CIFAR100_DIR, the cache, the project's data/, ../shared/data/, then falls back to the cache", () => {
+    assert.deepEqual(resolve(), { dir: cache(), source: "cache" }, "nothing anywhere: the cache, to download into");
+    mkdirSync(sharedData(), { recursive: true });
+    assert.deepEqual(resolve(), { dir: sharedData(), source: "project" });
+    mkdirSync(projectData(), { recursive: true });
+    assert.deepEqual(resolve(), { dir: projectData(), source: "project" });
+    mkdirSync(cache(), { recursive: true });
+    assert.deepEqual(resolve(), { dir: cache(), source: "cache" }, "an existing cache comes first");
+    assert.deepEqual(resolve({ CIFAR100_DIR: "/data/c100" }), { dir: "/data/c100", source: "CIFAR100_DIR" });
+  });
+
+  it("ignores a file named cifar-100-binary, a blank CIFAR100_DIR and a relative XDG_CACHE_HOME", () => {
+    mkdirSync(path.join(project, "data"));
+    writeFileSync(projectData(), "");
+    const env = { CIFAR100_DIR: " ", XDG_CACHE_HOME: "relative", HOME: "/home/u" };
+    assert.deepEqual(resolveCifar100Dir(env, project), { dir: "/home/u/.cache/cifar100-ssl/cifar-100-binary", source: "cache" });
+    assert.deepEqual(resolveCifar100Dir(env, null), { dir: "/home/u/.cache/cifar100-ssl/cifar-100-binary", source: "cache" });
+  });
+
+  it("loads from ../shared/data/ without any variable, and says how to fix a broken local copy", async () => {
+    mkdirSync(sharedData(), { recursive: true });
+    writeTinyCifar(sharedData());
+    const env = { CIFAR100_DIR: undefined, XDG_CACHE_HOME: path.join(root, "xdg") };
+    await withEnv(env, async () => {
+      const data = await loadCifar100({ project, expectedCounts: TINY_COUNTS, log: quiet });
+      assert.equal(data.dir, sharedData());
+      assert.equal(data.train.count, TINY_COUNTS.train);
+      rmSync(path.join(sharedData(), "train.bin"));
+      await assert.rejects(
+        loadCifar100({ project, expectedCounts: TINY_COUNTS, log: quiet }),
+        new RegExp(`train\\.bin: the file is missing\\. To fix it: replace ${escape(sharedData())} with the official`),
+      );
     });
   });
 });
@@ -225,9 +259,9 @@ describe("subset", () => {
   });
 });
 
-describe("the real CIFAR-100 (when CIFAR100_DIR is set)", () => {
+describe("the real CIFAR-100 (when found without downloading)", () => {
   it("has the official records, labels and class balance", async function () {
-    if (!process.env.CIFAR100_DIR) this.skip();
+    if (!existsSync(resolveCifar100Dir().dir)) this.skip();
     const data: Cifar100 = await loadCifar100({ log: quiet });
     assert.equal(data.train.count, 50000);
     assert.equal(data.test.count, 10000);

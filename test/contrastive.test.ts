@@ -1,15 +1,16 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
-import { buildAutoencoderFamily } from "../lib/models/autoencoder";
+import { buildFamily as buildAutoencoderMethodFamily } from "../lib/methods/autoencoder";
 import { DEFAULT_CLASSIFIER, HEAD_POOLING_LAYER, OUTPUT_LAYER, describeLayers, scaleWidths } from "../lib/models/classifier";
 import {
-  CLUSTER_LAYER, PROJECTION_LAYER, balanceDeficit, buildContrastiveFamily, clusterImpurity, contrastiveLoss, contrastiveTask, infoNce,
+  CLUSTER_LAYER, PROJECTION_LAYER, balanceDeficit, buildContrastiveFamily, buildFamily, clusterImpurity, contrastiveLoss, contrastiveTask, infoNce,
 } from "../lib/methods/contrastive";
 import { mixedBatches } from "../lib/methods/classification";
 import { contrastiveJointTask } from "../lib/methods/contrastive-joint";
 import { KNN_TEMPERATURE, clusterStats, knnPredict, l2Normalize, probe } from "../lib/methods/contrastive-probe";
 import { TrainOptions, train } from "../lib/training/loop";
+import { registryParams } from "./helpers/registry";
 import { silentProgress } from "../lib/training/progress";
 import { Rng } from "../lib/training/rng";
 
@@ -139,8 +140,14 @@ describe("contrastive technique (Exercise 6)", function () {
     const config = scaleWidths(DEFAULT_CLASSIFIER, 0.25);
     const family = buildContrastiveFamily(config, 100, 128);
     const structure = (rows: ReturnType<typeof describeLayers>) => rows.map((r) => ({ type: r.type, shape: r.outputShape, params: r.params, config: r.config }));
-    const autoencoderEncoder = buildAutoencoderFamily(config).encoder;
-    assert.deepEqual(structure(describeLayers(family.encoder)), structure(describeLayers(autoencoderEncoder)));
+    // Each encoder as its experiment builds it, from its own registry entry and method.
+    const ex6 = buildFamily(...registryParams("ex6-contrastive-finetuned"));
+    for (const id of ["ex3-autoencoder-finetuned", "ex4-joint"]) {
+      const autoencoder = buildAutoencoderMethodFamily(...registryParams(id));
+      assert.deepEqual(structure(describeLayers(ex6.encoder)), structure(describeLayers(autoencoder.encoder)), id);
+      autoencoder.joint.dispose();
+    }
+    ex6.joint.dispose();
     // The contrastive network's weights are the encoder's plus the cluster and projection heads; the pooling layer has none.
     const extra = family.contrastive.layers.filter((l) => !family.encoder.layers.includes(l)).map((l) => l.name);
     assert.deepEqual(extra.sort(), [CLUSTER_LAYER, `${CLUSTER_LAYER}_bn`, HEAD_POOLING_LAYER, PROJECTION_LAYER, `${PROJECTION_LAYER}_hidden`].sort());

@@ -109,8 +109,9 @@ describe("CIFAR-100 download", function () {
     delete process.env.CIFAR100_DIR;
     process.env.XDG_CACHE_HOME = work;
     try {
-      // No dir and no download flag: the cache folder, downloaded by default.
-      const cacheOptions = options("/cifar.tar.gz", { dir: undefined, download: undefined });
+      // No dir and no download flag: the cache folder, downloaded by default (the project has no local copy).
+      const project = path.join(work, "project");
+      const cacheOptions = options("/cifar.tar.gz", { dir: undefined, download: undefined, project });
       const first = await loadCifar100(cacheOptions);
       assert.equal(first.dir, path.join(work, "cifar100-ssl", "cifar-100-binary"));
       const second = await loadCifar100(cacheOptions);
@@ -147,11 +148,13 @@ describe("CIFAR-100 download", function () {
     assertNothingLeft();
   });
 
-  it("reports a 404 clearly and keeps nothing", async () => {
-    await assert.rejects(
-      loadCifar100(options("/missing.tar.gz")),
-      /missing\.tar\.gz: the server answered 404 Not Found\. Check the url/,
-    );
+  it("reports a 404 clearly, with the local folders to use instead, and keeps nothing", async () => {
+    await assert.rejects(loadCifar100(options("/missing.tar.gz", { project: "/p/project" })), (error: Error) => {
+      assert.match(error.message, /missing\.tar\.gz: the server answered 404 Not Found\. Check the url/);
+      const searched = `${target}, /p/project/data/cifar-100-binary, /p/shared/data/cifar-100-binary`;
+      assert.ok(error.message.includes(`No local copy in ${searched}; to use a local copy instead, put`), error.message);
+      return true;
+    });
     assertNothingLeft();
   });
 

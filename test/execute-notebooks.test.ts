@@ -4,9 +4,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { findNbconvert } from "../lib/notebook/html";
-import { CodeCell, joinLines, Notebook, Output } from "../lib/notebook/nbformat";
+import { Cell, CodeCell, joinLines, Notebook, Output, serializeNotebook, withCellIds } from "../lib/notebook/nbformat";
 import { NotebookOutputs } from "../lib/notebook/outputs";
 import { JupyterMessage, newMessage } from "../lib/notebook/messages";
+import { NO_NBFORMAT, pythonWithNbformat, schemaErrors } from "./helpers/nbformat-schema";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const FIXTURES = path.join(REPO_ROOT, "test", "fixtures", "notebooks");
@@ -70,6 +71,10 @@ function isAlive(pid: number): boolean {
 describe("execute-notebooks", () => {
   it("runs every cell in a real tslab kernel and saves the outputs in place", async () => {
     const file = fixtureCopy("three-cells.ipynb");
+    // Without the second cell's id (as a notebook from an older Jupyter): the executor must give it one.
+    const original = JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
+    delete original.cells[1].id;
+    fs.writeFileSync(file, JSON.stringify(original));
     const run = await execute([file]);
     assert.equal(run.status, 0, run.stderr);
     assert.match(run.stdout, /ok .*three-cells\.ipynb: 3 code cells in [\d.]+ s/);
@@ -90,6 +95,7 @@ describe("execute-notebooks", () => {
     assert.deepEqual(Object.keys(display.data).sort(), [...CHART_MIMES].sort());
     assert.match(joinLines(display.data["image/svg+xml"] as string[]), /^<svg[\s\S]*mark-line/);
     assert.equal(streamText(awaited.outputs), "awaited 42\n");
+    assert.deepEqual(notebook.cells.map((cell) => cell.id), ["three-cells-1", "cell-21eeaed4", "three-cells-3", "three-cells-4"]);
   });
 
   it("stops at a failing cell, names it and saves the notebook up to there", async () => {
@@ -126,6 +132,54 @@ describe("execute-notebooks", () => {
     const run = await execute(["--timeout", "soon"]);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /--timeout .* must be a number of seconds/);
+  });
+});
+
+describe("cell ids (nbformat 4.5)", () => {
+  const cell = (cell_type: Cell["cell_type"], source: string, id?: string): Cell => ({ cell_type, source, metadata: {}, ...(id ? { id } : {}) });
+
+  it("keeps valid ids and gives the others one from their type and source, unique within the notebook", () => {
+    const cells = [cell("markdown", "# A", "kept"), cell("code", "x"), cell("code", "x"), cell("code", "x", "bad id!"), cell("markdown", "x")];
+    const ids = withCellIds(cells).map((c) => c.id);
+    assert.equal(ids[0], "kept");
+    assert.match(ids[1]!, /^cell-[0-9a-f]{8}$/);
+    assert.deepEqual(ids.slice(2, 4), [`${ids[1]}-2`, `${ids[1]}-3`], "the same source again: numbered");
+    assert.notEqual(ids[4], ids[1], "the type is part of the id");
+    assert.deepEqual(withCellIds(cells).map((c) => c.id), ids, "the same notebook gets the same ids");
+    assert.equal(cells[1].id, undefined, "the cells given are not changed");
+  });
+
+  it("writes nbformat 4.5 (ids are invalid before it) and passes nbformat's schema", function () {
+    const notebook: Notebook = { nbformat: 4, nbformat_minor: 4, metadata: {}, cells: [cell("markdown", "# A"), { ...cell("code", "1"), outputs: [], execution_count: null }] };
+    const dir = temporaryDir();
+    const file = path.join(dir, "written.ipynb");
+    fs.writeFileSync(file, serializeNotebook(notebook));
+    const written = JSON.parse(fs.readFileSync(file, "utf8")) as Notebook;
+    assert.equal(written.nbformat_minor, 5);
+    assert.ok(written.cells.every((c) => typeof c.id === "string"));
+    const python = pythonWithNbformat();
+    if (!python) {
+      console.warn(`      skipped the schema check: ${NO_NBFORMAT}`);
+      this.skip();
+    }
+    assert.deepEqual(schemaErrors(python, [file]), { [file]: [] });
+    fs.writeFileSync(file, JSON.stringify({ ...notebook, nbformat_minor: 5 }));
+    assert.notDeepEqual(schemaErrors(python, [file])[file], [], "the validator rejects cells without ids");
+  });
+});
+
+describe("committed notebooks", () => {
+  it("pass nbformat's schema (cell ids included), as JupyterLab and nbconvert expect", function () {
+    const python = pythonWithNbformat();
+    if (!python) {
+      console.warn(`      skipped: ${NO_NBFORMAT}`);
+      this.skip();
+    }
+    const folders = [path.join(REPO_ROOT, "notebooks"), FIXTURES];
+    const files = folders.flatMap((dir) => fs.readdirSync(dir).filter((f) => f.endsWith(".ipynb")).map((f) => path.join(dir, f)));
+    assert.ok(files.length >= 9, files.join(", "));
+    const invalid = Object.entries(schemaErrors(python, files)).filter(([, errors]) => errors.length > 0);
+    assert.deepEqual(invalid, [], "notebooks that fail the schema");
   });
 });
 

@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import { PROFILES } from "../lib/config";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -8,7 +9,8 @@ import type { StudyData } from "../lib/data/study";
 import { Experiment, ExperimentOutcome, configHash, deviceSharing, effectiveParams, runInTurn } from "../lib/experiments/experiment";
 import { silentProgress } from "../lib/training/progress";
 import { timeOf } from "../lib/report/common";
-import type { ResultRecord } from "../lib/experiments/results";
+import { finishedLine, type ResultRecord } from "../lib/experiments/results";
+import { projectRoot } from "../lib/paths";
 import { EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
 
 describe("experiment configurations", () => {
@@ -26,7 +28,9 @@ describe("experiment configurations", () => {
     assert.notEqual(configHash({ ...ex1, seed: 99 }, PROFILES.full), base);
     assert.notEqual(configHash(ex1, PROFILES.smoke), base);
     assert.notEqual(configHash(ex1, { ...PROFILES.smoke, labeledLimit: 512 }), configHash(ex1, PROFILES.smoke));
-    assert.equal(configHash(ex1, PROFILES.full), base, "stable");
+    // The full profile's key as the committed results/ex1-supervised.json was made: if it changes, every committed
+    // result stops matching and would be retrained.
+    assert.equal(base, "261ee2f1b5327291", "the full profile's hash of ex1-supervised is that of its committed result");
   });
 
   it("selects by id, prefix and glob, and rejects unknown names", () => {
@@ -34,6 +38,7 @@ describe("experiment configurations", () => {
     assert.ok(selectExperiments(["ex2"]).every((e) => e.id.startsWith("ex2-")) && selectExperiments(["ex2"]).length >= 3);
     assert.ok(selectExperiments(["ex2-self*"]).every((e) => e.id.startsWith("ex2-self")));
     assert.throws(() => selectExperiments(["ex9"]), /no experiment matches "ex9"/);
+    assert.throws(() => selectExperiments([]), /no experiments selected/, "an empty selection is not all");
   });
 
   it("records and shows that a run shared the GPU with other experiment processes (DEVICE_SHARED_BY)", () => {
@@ -78,15 +83,22 @@ describe("runInTurn (the runners' loop over experiments)", () => {
     };
     try {
       const finished: string[] = [];
-      const paused = await runInTurn(runner, experiments.map((e) => e.id), { progress: silentProgress }, (r) => finished.push(r.experiment));
+      const report = (r: ResultRecord, reused: boolean) => finished.push(`${r.experiment}${reused ? " reused" : ""}`);
+      const paused = await runInTurn(runner, experiments.map((e) => e.id), { progress: silentProgress }, report);
       assert.equal(paused, "second");
       assert.deepEqual(ran, ["first", "second"], "nothing runs after the experiment that paused");
       assert.deepEqual(finished, ["first"]);
       assert.ok(fs.existsSync(path.join(dir, "results", "smoke", "first.json")) && !fs.existsSync(path.join(dir, "results", "smoke", "second.json")));
-      // Again: the finished one loads from its result file without running.
+      // Again: the finished one loads from its result file without running, and says so.
       ran.length = 0;
-      assert.equal(await runInTurn(runner, ["first"], { progress: silentProgress }, () => undefined), null);
+      finished.length = 0;
+      assert.equal(await runInTurn(runner, ["first"], { progress: silentProgress }, report), null);
       assert.deepEqual(ran, []);
+      assert.deepEqual(finished, ["first reused"]);
+      // --force retrains: not reused.
+      finished.length = 0;
+      await runInTurn(runner, ["first"], { progress: silentProgress, force: true }, report);
+      assert.deepEqual([ran, finished], [["first"], ["first"]]);
     } finally {
       for (const [key, value] of [["RESULTS_DIR", saved.results], ["CHECKPOINT_DIR", saved.checkpoints]] as const) {
         if (value === undefined) delete process.env[key];
@@ -94,5 +106,54 @@ describe("runInTurn (the runners' loop over experiments)", () => {
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("finishedLine (what the runners print per experiment)", () => {
+  const result = {
+    experiment: "ex1-supervised", profile: "full", testAccuracy: 0.52514, trainAccuracy: 0.99991, seconds: 163.6,
+    device: "NVIDIA H200", date: "2026-11-26T22:18:54.576Z",
+  } as ResultRecord;
+
+  it("gives the accuracies of a run trained now", () => {
+    assert.equal(finishedLine(result, false), "ex1-supervised: test accuracy 0.5251 (train 0.9999, 164 s)");
+  });
+
+  it("names the reused file, and the device and date it was trained on, instead of the accuracies", () => {
+    const root = path.join(projectRoot(), "results");
+    assert.equal(finishedLine(result, true, root), "ex1-supervised: reused results/ex1-supervised.json (trained on NVIDIA H200, 2026-11-26 22:18 UTC)");
+    const smoke = { ...result, profile: "smoke" };
+    assert.match(finishedLine(smoke, true, root), /^ex1-supervised: reused results\/smoke\/ex1-supervised\.json \(/);
+    assert.match(finishedLine(result, true, "/elsewhere"), /reused \/elsewhere\/ex1-supervised\.json/, "outside the project: the absolute path");
+  });
+});
+
+describe("npm run experiments: the command line", () => {
+  const run = (...args: string[]) => {
+    const script = path.resolve(__dirname, "..", "scripts", "experiments.ts");
+    // RESULTS_DIR points nowhere useful, so that a run that wrongly starts training cannot reuse or write results.
+    const env = { ...process.env, RESULTS_DIR: path.join(os.tmpdir(), "no-results"), PROFILE: "" };
+    const out = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { env, encoding: "utf8", timeout: 60_000 });
+    return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+  };
+
+  it("prints the usage for --help and -h, and exits 0", () => {
+    for (const flag of ["--help", "-h"]) {
+      const { status, stdout, stderr } = run(flag);
+      assert.equal(status, 0, stderr);
+      assert.match(stdout, /^usage: npm run experiments -- <selection\.\.\.> \[options\]/);
+      assert.match(stdout, /--time-budget S/);
+    }
+  });
+
+  it("requires an explicit selection: one error with the usage, exit 2, no stack trace", () => {
+    for (const args of [[], ["--force"], ["ex9"], ["--profile"], ["ex1", "--profile", "huge"], ["--bogus"]]) {
+      const { status, stdout, stderr } = run(...args);
+      assert.equal(status, 2, `${args.join(" ")}: ${stderr}`);
+      assert.equal(stdout, "");
+      assert.match(stderr, /^experiments: .+\n\nusage: npm run experiments/, args.join(" "));
+      assert.doesNotMatch(stderr, /\n    at /, "no stack trace");
+    }
+    assert.match(run().stderr, /no experiments selected: name them, or all/);
   });
 });

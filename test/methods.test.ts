@@ -47,11 +47,11 @@ describe("method building blocks", () => {
     const c = Float32Array.from([0.2, 0.5, 0.8, 0.9]);
     assert.deepEqual(Array.from(certaintyWeights(c, "confidence")), Array.from(c));
     const soft = certaintyWeights(c, "softmatch");
-    const mean = (0.2 + 0.5 + 0.8 + 0.9) / 4;
     assert.equal(soft[2], 1);
     assert.equal(soft[3], 1, "at or above the mean certainty the weight is 1");
-    assert.ok(soft[0] < soft[1] && soft[1] < 1, "below the mean it falls with the distance");
-    assert.ok(mean > 0.5);
+    // Below the mean (0.6; variance 0.075): exp(-(c - 0.6)^2 / 0.15), i.e. exp(-16/15) for 0.2 and exp(-1/15) for 0.5.
+    assert.ok(Math.abs(soft[0] - Math.exp(-16 / 15)) < 1e-5, `weight of 0.2: ${soft[0]}`);
+    assert.ok(Math.abs(soft[1] - Math.exp(-1 / 15)) < 1e-5, `weight of 0.5: ${soft[1]}`);
     assert.deepEqual(histogram([0, 0.05, 0.5, 0.999, 1], 4), [2, 0, 1, 2]);
   });
 

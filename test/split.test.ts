@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "crypto";
 import { MT19937 } from "../lib/data/mt19937";
+import { spawnSync } from "child_process";
+import { existsSync, readFileSync, rmSync, truncateSync } from "fs";
+import * as path from "path";
+import { resolveCifar100Dir } from "../lib/data/cifar100";
 import { labeledSplit, splitDigest } from "../lib/data/split";
+import { removeDir, tempDir, writeTinyCifar } from "./helpers/tiny-cifar";
 
 // Expected values below come from numpy 2.4 (`np.random.RandomState(seed)`), computed once; the tests need no Python.
 
@@ -81,5 +86,47 @@ describe("labeledSplit", () => {
     assert.equal(labeledSplit(100, 125, 1).labeled.length, 100);
     assert.throws(() => labeledSplit(-1), /count must be a non-negative integer/);
     assert.throws(() => labeledSplit(10, 125, 1.5), /labeledFraction must be in \[0, 1\]/);
+  });
+});
+
+describe("npm run split", () => {
+  const split = (cifarDir: string) => {
+    const script = path.resolve(__dirname, "..", "scripts", "split.ts");
+    const env = { ...process.env, CIFAR100_DIR: cifarDir };
+    const out = spawnSync(process.execPath, ["--import", "tsx", script], { env, encoding: "utf8", timeout: 60_000 });
+    return { status: out.status, stdout: out.stdout, stderr: out.stderr };
+  };
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir("split-");
+    writeTinyCifar(dir);
+  });
+  afterEach(() => removeDir(dir));
+
+  it("verifies the data set first: a truncated or missing one is one error naming the file and the fix, exit 1", () => {
+    truncateSync(path.join(dir, "train.bin"), 3074 * 5 + 100);
+    const truncated = split(dir);
+    assert.deepEqual([truncated.status, truncated.stdout], [1, ""], truncated.stderr);
+    assert.match(truncated.stderr, /^split: CIFAR-100: .*train\.bin: its size, 15470 bytes, is not a whole number of 3074-byte records/);
+    assert.match(truncated.stderr, /To fix it: fix the folder CIFAR100_DIR points to/);
+    assert.doesNotMatch(truncated.stderr, /\n    at /, "no stack trace");
+    writeTinyCifar(dir);
+    const small = split(dir);
+    assert.equal(small.status, 1);
+    assert.match(small.stderr, /train\.bin: it holds 6 records, expected 50000/, "a data set that is not the full one");
+    rmSync(dir, { recursive: true });
+    const missing = split(dir);
+    assert.deepEqual([missing.status, missing.stdout], [1, ""]);
+    assert.match(missing.stderr, /^split: CIFAR-100: CIFAR100_DIR=.* does not exist\. Point CIFAR100_DIR at the folder/);
+  });
+
+  it("prints the README's JSON for the real data set (when found without downloading)", function () {
+    const real = resolveCifar100Dir().dir;
+    if (!existsSync(real)) this.skip();
+    const { status, stdout, stderr } = split(real);
+    assert.equal(status, 0, stderr);
+    const json = '{"labeled": 10080, "unlabeled": 39920, "sha256": "b280fb08523c1f047b9cb387dc98e24c69dd1f00ed59e6805acca556d5d7a801"}';
+    assert.equal(stdout, `${json}\n`);
+    assert.ok(readFileSync(path.resolve(__dirname, "..", "README.md"), "utf8").includes(`$ npm run split\n${json}\n`), "README shows it");
   });
 });

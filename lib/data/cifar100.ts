@@ -1,10 +1,12 @@
-// CIFAR-100 from the official binary release: find the folder, download it once if needed, verify it and read it
-// into NHWC uint8 arrays. Pixels stay bytes here (about 184 MB for both sets); scaling to [0, 1] is the model's job.
+// CIFAR-100 from the official binary release: find the folder (no variable needed), download it once if needed,
+// verify it and read it into NHWC uint8 arrays. Pixels stay bytes here (about 184 MB for both sets); scaling to
+// [0, 1] is the model's job.
 
 import { createHash } from "crypto";
-import { createReadStream, existsSync, promises as fs } from "fs";
+import { createReadStream, existsSync, promises as fs, statSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { projectRoot } from "../paths";
 import { CIFAR100_ARCHIVE_ROOT, CIFAR100_URL, downloadArchive, type Checksum } from "./download";
 
 export const IMAGE_SIZE = 32,
@@ -45,22 +47,64 @@ export const OFFICIAL_COUNTS: ExpectedCounts = { train: 50000, test: 10000 };
 
 export const CIFAR100_DIR_ENV = "CIFAR100_DIR";
 
-/** Where the data lives: $CIFAR100_DIR when set, else the per-user cache (which may not exist yet). */
-export function resolveCifar100Dir(env: NodeJS.ProcessEnv = process.env): {
-  dir: string;
-  source: "CIFAR100_DIR" | "cache";
-} {
+/** Where a folder to read comes from: the variable, the cache, a documented folder of the project, or `options.dir`. */
+export type DirSource = "CIFAR100_DIR" | "cache" | "project" | "option";
+
+/**
+ * Where the data lives, so that a fresh checkout needs no variable: $CIFAR100_DIR when set; else the per-user cache
+ * if it exists; else the first existing `cifar-100-binary` folder in `<project>/data/` or `<project>/../shared/data/`;
+ * else the cache, which does not exist yet (the caller downloads into it).
+ */
+export function resolveCifar100Dir(
+  env: NodeJS.ProcessEnv = process.env,
+  project: string | null = projectRootOrNull(),
+): { dir: string; source: DirSource } {
   const configured = (env[CIFAR100_DIR_ENV] ?? "").trim();
   if (configured !== "") return { dir: path.resolve(configured), source: "CIFAR100_DIR" };
+  const cache = cacheDir(env);
+  if (existsSync(cache)) return { dir: cache, source: "cache" };
+  const local = projectDataDirs(project).find((dir) => isDirectory(dir));
+  return local ? { dir: local, source: "project" } : { dir: cache, source: "cache" };
+}
+
+/** The cache folder: $XDG_CACHE_HOME/cifar100-ssl/cifar-100-binary, or ~/.cache/... */
+function cacheDir(env: NodeJS.ProcessEnv): string {
   const xdg = (env.XDG_CACHE_HOME ?? "").trim();
   // The XDG spec says to ignore a relative XDG_CACHE_HOME.
   const cacheRoot = path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), ".cache");
-  return { dir: path.join(cacheRoot, "cifar100-ssl", CIFAR100_ARCHIVE_ROOT), source: "cache" };
+  return path.join(cacheRoot, "cifar100-ssl", CIFAR100_ARCHIVE_ROOT);
+}
+
+/** The documented places for a local copy, in the order they are searched. */
+export function projectDataDirs(project: string | null): string[] {
+  if (project === null) return [];
+  return [path.join(project, "data"), path.join(project, "..", "shared", "data")].map((parent) =>
+    path.resolve(parent, CIFAR100_ARCHIVE_ROOT),
+  );
+}
+
+/** The project folder, or null when running outside it (then only $CIFAR100_DIR and the cache are searched). */
+function projectRootOrNull(): string | null {
+  try {
+    return projectRoot();
+  } catch {
+    return null;
+  }
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 export interface LoadOptions {
-  /** Read this folder instead of resolving $CIFAR100_DIR or the cache. */
+  /** Read this folder instead of resolving $CIFAR100_DIR, the cache or the project's folders. */
   dir?: string;
+  /** The project whose data/ and ../shared/data/ are searched (default: the one around the working directory). */
+  project?: string;
   /** Download the archive when the folder does not exist (default: only for the cache folder). */
   download?: boolean;
   /** Archive to download (default: the official one, checked against its published MD5). */
@@ -77,16 +121,29 @@ export interface LoadOptions {
 
 export async function loadCifar100(options: LoadOptions = {}): Promise<Cifar100> {
   const log = options.log ?? ((line: string) => console.error(line));
-  const { dir, source }: { dir: string; source: DirSource } =
-    options.dir !== undefined ? { dir: path.resolve(options.dir), source: "option" } : resolveCifar100Dir();
+  const project = options.project ?? projectRootOrNull();
+  const { dir, source } =
+    options.dir !== undefined
+      ? { dir: path.resolve(options.dir), source: "option" as const }
+      : resolveCifar100Dir(process.env, project);
   const download = options.download ?? source === "cache";
-  const read = (from: string, remedy: string) =>
-    readCifar100(from, { expectedCounts: options.expectedCounts, remedy });
 
   if (!existsSync(dir)) {
     if (!download) throw new Error(missingFolderMessage(dir, source));
-    const url = options.url ?? CIFAR100_URL;
-    log(`CIFAR-100: ${dir} does not exist; downloading ${url} (set ${CIFAR100_DIR_ENV} to use a local copy instead)`);
+    return downloadInto(dir, options, log, [dir, ...projectDataDirs(project)]);
+  }
+  const started = Date.now();
+  const data = await readCifar100(dir, { expectedCounts: options.expectedCounts, remedy: remedyFor(dir, source) });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  log(`CIFAR-100: read ${data.train.count} train and ${data.test.count} test images from ${dir} in ${seconds} s`);
+  return data;
+}
+
+/** Downloads the archive into `dir`; a failure also names the folders searched (`searched`) and how to avoid it. */
+async function downloadInto(dir: string, options: LoadOptions, log: (line: string) => void, searched: string[]): Promise<Cifar100> {
+  const url = options.url ?? CIFAR100_URL;
+  log(`CIFAR-100: ${dir} does not exist; downloading ${url} (${LOCAL_COPY_HINT})`);
+  try {
     const data = await downloadArchive({
       url,
       target: dir,
@@ -94,26 +151,29 @@ export async function loadCifar100(options: LoadOptions = {}): Promise<Cifar100>
       checksum: options.checksum,
       log: (line) => log(`CIFAR-100: ${line}`),
       progress: options.progress,
-      check: (unpacked) => read(unpacked, `the archive at ${url} is not the CIFAR-100 binary release`),
+      check: (unpacked) =>
+        readCifar100(unpacked, {
+          expectedCounts: options.expectedCounts,
+          remedy: `the archive at ${url} is not the CIFAR-100 binary release`,
+        }),
     });
     log(`CIFAR-100: saved to ${dir}`);
     return { ...data, dir };
+  } catch (error) {
+    const where = `No local copy in ${searched.join(", ")}; ${LOCAL_COPY_HINT}.`;
+    throw new Error(`${(error as Error).message} ${where}`);
   }
-  const started = Date.now();
-  const data = await read(dir, remedyFor(dir, source));
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  log(`CIFAR-100: read ${data.train.count} train and ${data.test.count} test images from ${dir} in ${seconds} s`);
-  return data;
 }
 
-/** Where the folder came from: the variable, the cache, or `options.dir`. */
-type DirSource = "CIFAR100_DIR" | "cache" | "option";
+/** How to avoid the download, for messages. */
+const LOCAL_COPY_HINT =
+  `to use a local copy instead, put the cifar-100-binary folder in the project's data/ or ../shared/data/, or set ${CIFAR100_DIR_ENV}`;
 
 function missingFolderMessage(dir: string, source: DirSource): string {
   if (source === "CIFAR100_DIR") {
     return (
       `CIFAR-100: ${CIFAR100_DIR_ENV}=${dir} does not exist. Point ${CIFAR100_DIR_ENV} at the folder that holds ` +
-      `train.bin and test.bin, or unset it to download the data set into the cache.`
+      `train.bin and test.bin, or unset it to use the cache, the project's data/ or ../shared/data/, or a download.`
     );
   }
   return (
@@ -124,10 +184,11 @@ function missingFolderMessage(dir: string, source: DirSource): string {
 
 function remedyFor(dir: string, source: DirSource): string {
   if (source === "CIFAR100_DIR") {
-    const unset = `unset ${CIFAR100_DIR_ENV} to download the data set into the cache`;
+    const unset = `unset ${CIFAR100_DIR_ENV} to use the cache, the project's data/ or ../shared/data/, or a download`;
     return `fix the folder ${CIFAR100_DIR_ENV} points to, or ${unset}`;
   }
   if (source === "cache") return `delete ${dir} and run again to download it afresh`;
+  if (source === "project") return `replace ${dir} with the official CIFAR-100 binary release, or remove it`;
   return `replace the folder with the official CIFAR-100 binary release`;
 }
 

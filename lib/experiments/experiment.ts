@@ -96,14 +96,19 @@ export interface Runner {
 
 /** The experiment's result for the current profile: loaded when one of the same configuration exists, else trained. */
 export async function runOrLoad(runner: Runner, id: string, options: RunOptions = {}): Promise<ResultRecord | null> {
+  return (await runOrReuse(runner, id, options)).result;
+}
+
+/** runOrLoad, also saying whether the result was reused from its file (the runners print which). */
+async function runOrReuse(runner: Runner, id: string, options: RunOptions): Promise<{ result: ResultRecord | null; reused: boolean }> {
   const experiment = runner.experiments.get(id);
   if (!experiment) {
     throw new Error(`no experiment "${id}"; known: ${[...runner.experiments.keys()].join(", ")}`);
   }
   const hash = configHash(experiment, runner.profile);
   const existing = readResult(id, runner.profile.name);
-  if (existing && existing.configHash === hash && !options.force) return existing;
-  return runExperiment(runner, experiment, hash, options);
+  if (existing && existing.configHash === hash && !options.force) return { result: existing, reused: true };
+  return { result: await runExperiment(runner, experiment, hash, options), reused: false };
 }
 
 function checkpointDirOf(profile: Profile, id: string): string {
@@ -175,18 +180,24 @@ export class DeadlineReached extends Error {}
 
 /**
  * Runs (or loads) the experiments `ids` one after another until one pauses at `options.deadline`; `finished` hears
- * of each result. Returns the id that paused (the same call again resumes it), or null when every one finished.
+ * of each result and whether it was reused from its file. Returns the id that paused (the same call again resumes
+ * it), or null when every one finished.
  */
-export async function runInTurn(runner: Runner, ids: string[], options: RunOptions, finished: (result: ResultRecord) => void): Promise<string | null> {
+export async function runInTurn(
+  runner: Runner,
+  ids: string[],
+  options: RunOptions,
+  finished: (result: ResultRecord, reused: boolean) => void,
+): Promise<string | null> {
   for (const id of ids) {
-    let result: ResultRecord | null = null;
+    let outcome: { result: ResultRecord | null; reused: boolean } = { result: null, reused: false };
     try {
-      result = await runOrLoad(runner, id, options);
+      outcome = await runOrReuse(runner, id, options);
     } catch (e) {
       if (!(e instanceof DeadlineReached)) throw e;
     }
-    if (!result) return id;
-    finished(result);
+    if (!outcome.result) return id;
+    finished(outcome.result, outcome.reused);
   }
   return null;
 }

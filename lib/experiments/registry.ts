@@ -109,7 +109,9 @@ export const EXPERIMENTS_BY_ID = new Map(EXPERIMENTS.map((e) => [e.id, e]));
 
 /** Experiments matching a selection: exact ids, prefixes ("ex2"), globs ("ex2-*"), or "all". */
 export function selectExperiments(selection: string[]): Experiment[] {
-  if (selection.length === 0 || selection.includes("all")) return EXPERIMENTS;
+  // An empty selection is a mistake, not "all": all means full-scale training of every experiment.
+  if (selection.length === 0) throw new Error(`no experiments selected; name ids, prefixes such as ex2, globs, or all`);
+  if (selection.includes("all")) return EXPERIMENTS;
   const chosen = EXPERIMENTS.filter((e) =>
     selection.some((s) => e.id === s || e.id.startsWith(`${s}-`) || new RegExp(`^${s.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(e.id)),
   );

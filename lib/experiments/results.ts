@@ -93,3 +93,19 @@ export function writeResult(result: ResultRecord, root = resultsRoot()): string 
   writeJsonAtomic(path.join(resultsDir(result.profile, root), "summary.json"), summary);
   return file;
 }
+
+/**
+ * What a runner prints for a finished experiment: its accuracies when it trained now, else the file it reused and
+ * where and when that was trained (so a reused number is never mistaken for a fresh run).
+ */
+export function finishedLine(result: ResultRecord, reused: boolean, root = resultsRoot()): string {
+  if (!reused) {
+    const accuracies = `test accuracy ${result.testAccuracy.toFixed(4)} (train ${result.trainAccuracy.toFixed(4)}`;
+    return `${result.experiment}: ${accuracies}, ${result.seconds.toFixed(0)} s)`;
+  }
+  const file = resultPath(result.experiment, result.profile, root);
+  const relative = path.relative(projectRoot(), file);
+  const shown = relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
+  const when = result.date.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d).*$/, "$1 $2 UTC");
+  return `${result.experiment}: reused ${shown} (trained on ${result.device}, ${when})`;
+}

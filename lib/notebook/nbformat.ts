@@ -3,6 +3,7 @@
  *
  * https://nbformat.readthedocs.io/en/latest/format_description.html
  */
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -39,6 +40,8 @@ export type Output = StreamOutput | DisplayDataOutput | ExecuteResultOutput | Er
 
 export interface Cell {
   cell_type: "code" | "markdown" | "raw";
+  /** Required from nbformat 4.5 on; JupyterLab and nbformat's schema reject a notebook whose cells lack one. */
+  id?: string;
   source: MultilineString;
   metadata: Record<string, unknown>;
   outputs?: Output[];
@@ -92,14 +95,41 @@ function withSplitLines(output: Output): Output {
   return { ...output, data };
 }
 
-/** The notebook as Jupyter writes it: text as line lists, one-space indent, final newline. */
+/** nbformat 4.5's rule for cell ids. */
+const CELL_ID = /^[a-zA-Z0-9-_]{1,64}$/;
+/** The first minor version of nbformat 4 with cell ids (an id is invalid before it, required from it on). */
+const CELL_IDS_MINOR = 5;
+
+/**
+ * Every cell with an id, as nbformat 4.5 requires: existing valid ids are kept; a missing (or invalid) one becomes
+ * `cell-` and the start of the SHA-256 of the cell's type and source, so the same notebook always gets the same ids
+ * (diffs stay small); a repeat gets `-2`, `-3`, ... until it is unique.
+ */
+export function withCellIds(cells: Cell[]): Cell[] {
+  const taken = new Set(cells.map((cell) => cell.id).filter((id): id is string => isCellId(id)));
+  return cells.map((cell) => {
+    if (isCellId(cell.id)) return cell;
+    const base = `cell-${createHash("sha256").update(`${cell.cell_type}\n${joinLines(cell.source)}`).digest("hex").slice(0, 8)}`;
+    let id = base;
+    for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+    taken.add(id);
+    return { ...cell, id };
+  });
+}
+
+function isCellId(id: unknown): id is string {
+  return typeof id === "string" && CELL_ID.test(id);
+}
+
+/** The notebook as Jupyter writes it: nbformat 4.5 with cell ids, text as line lists, one-space indent, final newline. */
 export function serializeNotebook(notebook: Notebook): string {
-  const cells = notebook.cells.map((cell) => ({
+  const cells = withCellIds(notebook.cells).map((cell) => ({
     ...cell,
     source: splitLines(cell.source),
     ...(cell.outputs ? { outputs: cell.outputs.map(withSplitLines) } : {}),
   }));
-  return JSON.stringify({ ...notebook, cells }, null, 1) + "\n";
+  const nbformatMinor = Math.max(notebook.nbformat_minor, CELL_IDS_MINOR);
+  return JSON.stringify({ ...notebook, nbformat_minor: nbformatMinor, cells }, null, 1) + "\n";
 }
 
 /** Writes via a temporary file and a rename, so a crash never leaves half a notebook. */
