@@ -71,7 +71,9 @@ link_into_package() {
   ln -s libtensorflow_cc.so.2 "$pkg_dir/deps/lib/libtensorflow.so"
   ln -s libtensorflow_framework.so.2 "$pkg_dir/deps/lib/libtensorflow_framework.so"
   ln -s libtensorflow_cc.so.2 "$pkg_dir/deps/lib/libtensorflow.so.2.9.1" # the file whose presence stops install.js downloading
-  if [ -d "$from/cuda" ]; then ln -s "$from/cuda" "$pkg_dir/deps/cuda"; fi
+  if [ -d "$from/cuda/lib" ]; then
+    for so in "$from"/cuda/lib/*.so*; do ln -s "$so" "$pkg_dir/deps/lib/$(basename "$so")"; done
+  fi
   if [ -f "$from/tfjs_binding.node" ]; then cp "$from/tfjs_binding.node" "$pkg_dir/lib/napi-v$NAPI_VERSION/"; fi
   cp "$from/SOURCE.json" "$pkg_dir/deps/SOURCE.json"
 }
@@ -143,12 +145,47 @@ PY
   mv "$tmp" "$cache"
 }
 
-# The CUDA 12 libraries TensorFlow's `and-cuda` extra names (nvidia-*-cu12 wheels, versions from the wheel's own
-# metadata), unpacked beside libtensorflow: lib/backend.ts puts their folders on LD_LIBRARY_PATH... only where a
-# CUDA GPU exists. Not exercised on the CPU machines (issue 13, part 4).
+# The CUDA 12 libraries of TensorFlow's `and-cuda` extra, at the versions TF 2.21 was built with (the extra's
+# lower bounds), from NVIDIA's nvidia-*-cu12 wheels on PyPI; their shared libraries are unpacked into cuda/lib and
+# linked beside libtensorflow in deps/lib. Untested here (no GPU on the CPU machines): issue 13, part 4 checks how
+# libtensorflow finds them on the GPU host (deps/lib is in the RUNPATH of libtensorflow_cc.so.2 through $ORIGIN;
+# if TensorFlow's loader does not look there, LD_LIBRARY_PATH=<package>/deps/lib does).
+CUDA_WHEELS=(
+  "nvidia-cublas-cu12==12.5.3.2 --hash=sha256:ca070ad70e9fa6654084575d01bd001f30cc4665e33d4bb9fc8e0f321caa034b"
+  "nvidia-cuda-cupti-cu12==12.5.82 --hash=sha256:bde77a5feb66752ec61db2adfe47f56b941842825b4c7e2068aff27c9d107953"
+  "nvidia-cuda-nvcc-cu12==12.5.82 --hash=sha256:b03e545b8e8c3ce7ebcd7fc44063180ff52ff01d064ece2127ed90a04ef12cd0"
+  "nvidia-cuda-nvrtc-cu12==12.5.82 --hash=sha256:3dbd97b0104b4bfbc3c4f8c79cd2496307c89c43c29a9f83125f1d76296ff3fd"
+  "nvidia-cuda-runtime-cu12==12.5.82 --hash=sha256:3e79a060e126df40fd3a068f3f787eb000fa51b251ec6cd97d09579632687115"
+  "nvidia-cudnn-cu12==9.3.0.75 --hash=sha256:9ad9c6929ebb5295eb4a1728024666d1c88283373e265a0c5c883e6f9d5cd76d"
+  "nvidia-cufft-cu12==11.2.3.61 --hash=sha256:9a6e8df162585750f61983a638104a48c756aa13f9f48e19ab079b38e3c828b8"
+  "nvidia-curand-cu12==10.3.6.82 --hash=sha256:2823fb27de4e44dbb22394a6adf53aa6e1b013aca0f8c22867d1cfae58405536"
+  "nvidia-cusolver-cu12==11.6.3.83 --hash=sha256:93cfafacde4428b71778eeb092ec615a02a3d05404da1bcf91c53e3fa1bce42b"
+  "nvidia-cusparse-cu12==12.5.1.3 --hash=sha256:016df8e993c437e8301e62739f01775cba988fd5253cd4c64173f8e8d2f8e752"
+  "nvidia-nccl-cu12==2.27.7 --hash=sha256:de5ba5562f08029a19cb1cd659404b18411ed0d6c90ac5f52f30bf99ad5809aa"
+  "nvidia-nvjitlink-cu12==12.5.82 --hash=sha256:f9b37bc5c8cf7509665cb6ada5aaa0ce65618f2332b7d3e78e9790511f111212"
+)
 fetch_cuda_wheels() {
   local tmp=$1
-  log "the GPU variant: CUDA 12 wheels are not downloaded yet (issue 13 part 4); libtensorflow will need them on the GPU host"
+  log "downloading TensorFlow's CUDA 12 libraries (${#CUDA_WHEELS[@]} nvidia-*-cu12 wheels, about 3 GB)"
+  printf '%s\n' "${CUDA_WHEELS[@]}" >"$tmp/cuda-requirements.txt"
+  mkdir -p "$tmp/cuda-wheels" "$tmp/cuda/lib"
+  if ! python3 -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 --implementation cp --abi cp311 \
+    --platform manylinux_2_27_x86_64 --platform manylinux2014_x86_64 --platform manylinux_2_17_x86_64 \
+    --platform manylinux2010_x86_64 --platform manylinux_2_12_x86_64 --require-hashes \
+    -r "$tmp/cuda-requirements.txt" -d "$tmp/cuda-wheels" >"$tmp/pip-cuda.log" 2>&1; then
+    fail "could not download the CUDA 12 wheels from PyPI; pip said: $(grep -v '^\s*$' "$tmp/pip-cuda.log" | tail -n 2 | tr '\n' ' ')"
+  fi
+  python3 - "$tmp/cuda-wheels" "$tmp/cuda/lib" <<'PY'
+import os, re, shutil, sys, zipfile
+wheels, out = sys.argv[1], sys.argv[2]
+for name in sorted(os.listdir(wheels)):
+    with zipfile.ZipFile(os.path.join(wheels, name)) as z:
+        for info in z.infolist():
+            if re.match(r"nvidia/[^/]+/lib/[^/]+\.so(\.\d+)*$", info.filename):
+                with z.open(info) as src, open(os.path.join(out, os.path.basename(info.filename)), "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+PY
+  rm -rf "$tmp/cuda-wheels"
 }
 
 if [ ! -f "$cache/SOURCE.json" ] || [ ! -f "$cache/tfjs_binding.node" ]; then
