@@ -44,7 +44,12 @@ else
   pkg=@tensorflow/tfjs-node-gpu; pypi_name=tensorflow; wheel=$GPU_WHEEL; wheel_sha256=$GPU_WHEEL_SHA256
 fi
 
-fail() { echo "setup-tfjs-node: $*" >&2; exit 1; }
+partial="" # the cache folder being filled, removed when the set-up fails
+fail() {
+  if [ -n "$partial" ]; then rm -rf "$partial"; fi
+  echo "setup-tfjs-node: $*" >&2
+  exit 1
+}
 log() { echo "setup-tfjs-node: $*"; }
 
 pkg_dir=node_modules/$pkg
@@ -81,6 +86,7 @@ link_into_package() {
 build() {
   local tmp="$cache_root/$key.partial"
   rm -rf "$tmp"
+  partial=$tmp
   mkdir -p "$tmp/wheel" "$tmp/lib"
   command -v python3 >/dev/null || fail "python3 is needed (pip downloads the wheel, node-gyp runs on it): apt-get install python3-pip"
   python3 -m pip --version >/dev/null 2>&1 || fail "pip is needed to download $pypi_name from PyPI: apt-get install python3-pip (or bash scripts/install-system-deps.sh)"
@@ -137,12 +143,15 @@ PY
     --module_name=tfjs_binding --module_path="$PWD/lib/napi-v$NAPI_VERSION" --napi_build_version=$NAPI_VERSION \
     >"$tmp/build.log" 2>&1); then
     tail -n 20 "$tmp/build.log" >&2
-    fail "compiling the addon failed (log: $tmp/build.log)"
+    cp "$tmp/build.log" "$cache_root/build.log"
+    rm -rf "$pkg_dir/deps" "$pkg_dir/build"
+    fail "compiling the addon failed (log: $cache_root/build.log)"
   fi
   cp "$pkg_dir/lib/napi-v$NAPI_VERSION/tfjs_binding.node" "$tmp/tfjs_binding.node"
   rm -rf "$pkg_dir/build"
   rm -rf "$cache"
   mv "$tmp" "$cache"
+  partial=""
 }
 
 # The CUDA 12 libraries of TensorFlow's `and-cuda` extra, at the versions TF 2.21 was built with (the extra's
