@@ -60,13 +60,13 @@ function errorText(e: unknown): string {
 }
 
 /** What scripts/setup-tfjs-node.sh built the package from (it writes deps/SOURCE.json). */
-interface NodeSource {
+export interface NodeSource {
   libtensorflow?: string;
   wheel?: string;
 }
 
 /** The set-up's record, or null when the package has no compiled addon (npm installs it with scripts off). */
-function nodeSetup(pkg: string): NodeSource | null {
+export function tfjsNodeSetup(pkg: string): NodeSource | null {
   let dir: string;
   try {
     dir = path.dirname(require.resolve(`${pkg}/package.json`));
@@ -90,7 +90,7 @@ async function tryNode(pkg: string, wantGpu: boolean): Promise<Attempt> {
   } catch {
     return { skipped: `${pkg} is not installed (optional dependency: run npm ci)` };
   }
-  const source = nodeSetup(pkg);
+  const source = tfjsNodeSetup(pkg);
   if (!source) {
     return { skipped: `${pkg} is not set up (no compiled addon): bash scripts/setup-tfjs-node.sh${wantGpu ? " --gpu" : ""}` };
   }
