@@ -67,8 +67,8 @@ const classifier = () => {
 };
 
 export const PARITY_SETUPS: ParitySetup[] = [
-  { name: "classifier, SGD-Nesterov (Exercises 1, 2, 5)", model: classifier, task: classify, options: options({ momentum: 0.9, weightDecay: 5e-4 }, 0.1, 3) },
-  { name: "classifier, Adam", model: classifier, task: classify, options: options(ADAM, 0.01, 3) },
+  { name: "classifier, SGD-Nesterov (Exercises 1, 2, 5)", model: classifier, task: classify, options: options({ momentum: 0.9, weightDecay: 5e-4 }, 0.1, 2) },
+  { name: "classifier, Adam", model: classifier, task: classify, options: options(ADAM, 0.01, 2) },
   {
     name: "autoencoder reconstruction (Exercises 3, 4), the project's network at 1/8 width",
     model: () => {
@@ -76,7 +76,7 @@ export const PARITY_SETUPS: ParitySetup[] = [
       return { model: family.autoencoder, dispose: () => family.joint.dispose() }; // joint holds every layer of the family
     },
     task: (model) => reconstructionTask(model, data.images, data.indices.slice(0, 8), 4, WEAK),
-    options: options(ADAM, 0.003, 2),
+    options: options(ADAM, 0.02, 1),
   },
 ];
 
