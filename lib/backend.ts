@@ -1,9 +1,11 @@
-// The TensorFlow.js backend chain: tfjs-node-gpu > tfjs-node > WebGPU (Dawn) > cpu.
+// The TensorFlow.js backend chain: tfjs-node-gpu > tfjs-node > WebGPU (Dawn) > cpu, except that tfjs-node (CPU
+// only) steps aside when WebGPU has a real GPU, so on a GPU machine without tfjs-node-gpu WebGPU still wins.
 //
 // The first backend that actually starts wins; every skipped one is logged with its reason, so a notebook or a
 // result file can say exactly what it ran on. TFJS_BACKEND overrides the order (one name, or a comma list tried
 // in that order). The same code runs in tslab notebooks, tsx scripts and mocha: it only uses require() and
-// process.env, which all three provide.
+// process.env, which all three provide. tfjs-node(-gpu) is usable only after `bash scripts/setup-tfjs-node.sh`
+// (libtensorflow from PyPI's TensorFlow wheel, the addon compiled here; npm never runs its install script).
 import * as tf from "@tensorflow/tfjs-core";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -57,27 +59,59 @@ function errorText(e: unknown): string {
   return text.split("\n")[0].slice(0, 200);
 }
 
+/** What scripts/setup-tfjs-node.sh built the package from (it writes deps/SOURCE.json). */
+export interface NodeSource {
+  libtensorflow?: string;
+  wheel?: string;
+}
+
+/** The set-up's record, or null when the package has no compiled addon (npm installs it with scripts off). */
+export function tfjsNodeSetup(pkg: string): NodeSource | null {
+  let dir: string;
+  try {
+    dir = path.dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    return null;
+  }
+  const lib = path.join(dir, "lib");
+  const addon = fs.existsSync(lib) && fs.readdirSync(lib).some((d) => fs.existsSync(path.join(lib, d, "tfjs_binding.node")));
+  if (!addon) return null;
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "deps", "SOURCE.json"), "utf8")) as NodeSource;
+  } catch {
+    return {};
+  }
+}
+
 /** tfjs-node and tfjs-node-gpu register the "tensorflow" backend on require (they need libtensorflow). */
 async function tryNode(pkg: string, wantGpu: boolean): Promise<Attempt> {
   try {
     require.resolve(pkg);
   } catch {
-    return { skipped: `${pkg} is not installed (optional dependency; needs network at install time)` };
+    return { skipped: `${pkg} is not installed (optional dependency: run npm ci)` };
+  }
+  const source = tfjsNodeSetup(pkg);
+  if (!source) {
+    return { skipped: `${pkg} is not set up (no compiled addon): bash scripts/setup-tfjs-node.sh${wantGpu ? " --gpu" : ""}` };
   }
   try {
+    // TensorFlow's C++ logging would print its CPU-feature notice on every start (into notebook outputs too).
+    if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = "2";
     require(pkg);
     if (!(await tf.setBackend("tensorflow"))) return { skipped: `${pkg} loaded but its backend did not start` };
-    const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+    const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean; binding?: { TF_Version?: string } };
     if (wantGpu && backend.isUsingGpuDevice === false) {
       return { skipped: `${pkg} loaded but TensorFlow sees no CUDA GPU` };
     }
-    return { device: wantGpu ? "CUDA GPU (libtensorflow)" : "CPU (libtensorflow)" };
+    const version = backend.binding?.TF_Version ?? "unknown version";
+    const from = source.libtensorflow ? `, from PyPI's ${source.libtensorflow} wheel` : "";
+    return { device: `${wantGpu ? "CUDA GPU" : "CPU"} (libtensorflow ${version}${from})` };
   } catch (e) {
     return { skipped: `${pkg} failed to load: ${errorText(e)}` };
   }
 }
 
-interface DawnAdapterInfo {
+export interface DawnAdapterInfo {
   vendor?: string;
   architecture?: string;
   device?: string;
@@ -104,30 +138,78 @@ function adapterName(info: DawnAdapterInfo | undefined): string {
   return parts.length > 0 ? parts.join(", ") : "unnamed WebGPU adapter";
 }
 
+/** True for an adapter that runs on the CPU (Mesa's lavapipe/llvmpipe, SwiftShader, a fallback adapter). */
+export function isSoftwareAdapter(info: DawnAdapterInfo | undefined, fallback = false): boolean {
+  if (fallback) return true;
+  if (!info) return false;
+  return info.architecture === "software" || /llvmpipe|lavapipe|swiftshader/i.test(`${info.description ?? ""} ${info.device ?? ""}`);
+}
+
+interface Adapter {
+  info?: DawnAdapterInfo;
+  isFallbackAdapter?: boolean;
+}
+
+let adapterProbe: Promise<{ adapter: Adapter | null; error?: string }> | null = null;
+
+/** Dawn's adapter (once per process), creating navigator.gpu from the npm `webgpu` package where needed. */
+function probeAdapter(env: NodeJS.ProcessEnv): Promise<{ adapter: Adapter | null; error?: string }> {
+  if (!adapterProbe) {
+    adapterProbe = (async () => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const g = globalThis as any;
+      try {
+        if (!g.navigator?.gpu) {
+          const dawn = require("webgpu") as { create: (flags: string[]) => unknown; globals: object };
+          Object.assign(globalThis, dawn.globals);
+          const flags = (env[DAWN_FLAGS_ENV] ?? "").split(";").map((s) => s.trim()).filter((s) => s !== "");
+          Object.defineProperty(globalThis, "navigator", {
+            value: { gpu: dawn.create(flags) },
+            configurable: true,
+            writable: true,
+          });
+        }
+        return { adapter: (await g.navigator.gpu.requestAdapter({ powerPreference: "high-performance" })) as Adapter | null };
+      } catch (e) {
+        return { adapter: null, error: `Dawn (npm webgpu) failed to start: ${errorText(e)}` };
+      }
+    })();
+  }
+  return adapterProbe;
+}
+
+/** GPU device nodes (NVIDIA's, or any DRM render node); without one no WebGPU adapter can be a real GPU. */
+function gpuDeviceNodes(): string[] {
+  const found: string[] = [];
+  for (const [dir, pattern] of [["/dev", /^nvidia\d+$/], ["/dev/dri", /^renderD\d+$/]] as const) {
+    try {
+      for (const name of fs.readdirSync(dir)) if (pattern.test(name)) found.push(`${dir}/${name}`);
+    } catch {
+      // no such folder
+    }
+  }
+  return found;
+}
+
+/**
+ * Why tfjs-node (TensorFlow on the CPU) should give way to WebGPU, or null when it should not: only when WebGPU
+ * has a real GPU. Without a GPU device node nothing is probed (tfjs-node starts without loading Dawn).
+ */
+async function gpuUsableThroughWebGPU(env: NodeJS.ProcessEnv): Promise<string | null> {
+  if (gpuDeviceNodes().length === 0) return null;
+  const { adapter } = await probeAdapter(env);
+  if (!adapter || isSoftwareAdapter(adapter.info, adapter.isFallbackAdapter)) return null;
+  return adapterName(adapter.info);
+}
+
 /** Dawn through the npm `webgpu` package; it needs a Vulkan driver (lavapipe on CPU-only machines). */
 async function tryWebGPU(env: NodeJS.ProcessEnv): Promise<Attempt> {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const g = globalThis as any;
-  let adapter: { info?: DawnAdapterInfo } | null;
-  try {
-    if (!g.navigator?.gpu) {
-      const dawn = require("webgpu") as { create: (flags: string[]) => unknown; globals: object };
-      Object.assign(globalThis, dawn.globals);
-      const flags = (env[DAWN_FLAGS_ENV] ?? "").split(";").map((s) => s.trim()).filter((s) => s !== "");
-      Object.defineProperty(globalThis, "navigator", {
-        value: { gpu: dawn.create(flags) },
-        configurable: true,
-        writable: true,
-      });
-    }
-    adapter = await g.navigator.gpu.requestAdapter({ powerPreference: "high-performance" });
-  } catch (e) {
-    return { skipped: `Dawn (npm webgpu) failed to start: ${errorText(e)}` };
-  }
+  const { adapter, error } = await probeAdapter(env);
+  if (error) return { skipped: error };
   if (!adapter) {
     return {
       skipped:
-        "no WebGPU adapter: Dawn found no Vulkan driver (install one; on CPU machines Mesa 25 lavapipe: " +
+        "no WebGPU adapter: Dawn found no Vulkan driver (install one; on CPU-only machines Mesa 25 lavapipe: " +
         "apt-get install -t bookworm-backports mesa-vulkan-drivers)",
     };
   }
@@ -179,7 +261,15 @@ export function initBackend(options: { quiet?: boolean; env?: NodeJS.ProcessEnv 
 async function selectBackend(env: NodeJS.ProcessEnv): Promise<BackendInfo> {
   const order = backendOrder(env);
   const log: string[] = [];
+  const explicit = (env[BACKEND_ENV] ?? "").trim() !== "";
   for (const choice of order) {
+    if (choice === "node" && !explicit && order.includes("webgpu")) {
+      const gpu = await gpuUsableThroughWebGPU(env);
+      if (gpu) {
+        log.push(`node: skipped, a GPU is usable through WebGPU (${gpu}) and tfjs-node runs on the CPU only (${BACKEND_ENV}=node forces it)`);
+        continue;
+      }
+    }
     const result = await attempt(choice, env);
     if (result.device === undefined) {
       log.push(`${choice}: skipped, ${result.skipped}`);
@@ -187,6 +277,14 @@ async function selectBackend(env: NodeJS.ProcessEnv): Promise<BackendInfo> {
     }
     const device = result.device;
     log.push(`${choice}: chosen (${device})`);
+    if (choice === "node") {
+      const nodes = gpuDeviceNodes();
+      log.push(
+        nodes.length === 0
+          ? "node: no GPU on this machine (no /dev/nvidia*, /dev/dri/renderD*): TensorFlow's CPU kernels beat WebGPU on a software Vulkan driver"
+          : `node: WebGPU offers no real GPU here (only a software adapter, or none) despite ${nodes.join(", ")}`,
+      );
+    }
     const fastKernels = choice === "webgpu" && env[FAST_KERNELS_ENV] !== "0" ? registerFastWebGPUKernels() : [];
     if (choice === "webgpu") {
       log.push(
@@ -205,4 +303,20 @@ async function selectBackend(env: NodeJS.ProcessEnv): Promise<BackendInfo> {
 
 export function describeBackend(info: BackendInfo): string {
   return [`backend: ${info.choice} (tf.getBackend() = ${info.tfBackend}), device: ${info.device}`, ...info.log.map((l) => `  ${l}`)].join("\n");
+}
+
+/**
+ * Starts one backend now and makes it current, whatever the chain chose (for tests of the project's WebGPU kernels,
+ * which must run on WebGPU even where the chain picks tfjs-node). On webgpu the project kernels are registered
+ * unless TFJS_FAST_KERNELS=0. Resolves to the device, or to the reason it could not start.
+ */
+export async function switchBackend(choice: BackendChoice, env: NodeJS.ProcessEnv = process.env): Promise<{ device?: string; skipped?: string }> {
+  if (choice === "webgpu" && tf.findBackend("webgpu") && (await tf.setBackend("webgpu"))) {
+    const { adapter } = await probeAdapter(env);
+    if (env[FAST_KERNELS_ENV] !== "0") registerFastWebGPUKernels();
+    return { device: adapterName(adapter?.info) };
+  }
+  const result = await attempt(choice, env);
+  if (result.device !== undefined && choice === "webgpu" && env[FAST_KERNELS_ENV] !== "0") registerFastWebGPUKernels();
+  return result;
 }

@@ -4,12 +4,13 @@
 #     (WebGPU) has an adapter on machines without a GPU (stock bookworm Mesa 22 gives none);
 #   jupyter-nbconvert: static HTML export of executed notebooks (npm run notebooks -- --html);
 #   chromium: the headless browser of the browser tests (test/browser/, driven by npm's playwright-core);
-#   python3-venv: the virtual environment of JupyterLab from PyPI (scripts/start-jupyterlab.ts --install).
+#   python3-venv: the virtual environment of JupyterLab from PyPI (scripts/start-jupyterlab.ts --install);
+#   python3-pip, g++, make: scripts/setup-tfjs-node.sh downloads TensorFlow's wheel with pip and compiles tfjs-node's addon.
 # When another apt or dpkg process holds its lock (unattended upgrades on a fresh machine), it waits for it, saying
 # which process it waits for, up to APT_LOCK_TIMEOUT seconds (default 600), instead of failing at once.
 set -euo pipefail
 packages_backports="mesa-vulkan-drivers libvulkan1"
-packages="jupyter-nbconvert chromium python3-venv"
+packages="jupyter-nbconvert chromium python3-venv python3-pip g++ make"
 if [ "$(id -u)" != 0 ]; then
   echo "install-system-deps: not root; install these yourself:" >&2
   echo "  apt-get install -t bookworm-backports $packages_backports && apt-get install $packages" >&2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: system packages (when root), npm ci, every experiment of the study (a result
+# The main job on a fresh machine: system packages (when root), npm ci, tfjs-node's set-up, every experiment of the study (a result
 # already committed for the same configuration is reused, anything missing is trained), then every notebook
 # executed in place and exported to static HTML under artifacts/html/.
 #   bash scripts/study.sh            # PROFILE=full by default; PROFILE=smoke for a quick CPU run
@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ]; then bash scripts/install-system-deps.sh; else echo "not root: skipping Debian packages (see README)" >&2; fi
 npm ci --no-audit --no-fund
+bash scripts/setup-tfjs-node.sh   # tfjs-node on libtensorflow from PyPI (cached after the first run); see README, Backends
 export PROFILE="${PROFILE:-full}"
 npm run experiments -- all --profile "$PROFILE"
 if [ "$PROFILE" = full ]; then

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { backendOrder } from "../lib/backend";
+import { backendOrder, isSoftwareAdapter } from "../lib/backend";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -20,17 +20,24 @@ describe("backend chain", () => {
     assert.throws(() => backendOrder({ TFJS_BACKEND: "cuda" }), /"cuda" is not a backend/);
   });
 
-  it("picks WebGPU where a Vulkan driver exists and says why the others were skipped", function () {
-    const chosen = chooseIn({});
+  it("picks WebGPU where a Vulkan driver exists and tfjs-node is not chosen, and says why the others were skipped", function () {
+    const chosen = chooseIn({ TFJS_BACKEND: "node-gpu,webgpu,cpu" });
     if (chosen.choice !== "webgpu") this.skip(); // no Vulkan driver on this machine: the next test covers it
     assert.match(chosen.log.join("\n"), /node-gpu: skipped, .+/);
     assert.match(chosen.log.join("\n"), /webgpu: chosen \(.+\)/);
   });
 
   it("falls back to cpu when Dawn finds no Vulkan driver", () => {
-    const chosen = chooseIn({ VK_ICD_FILENAMES: "/nonexistent.json", VK_DRIVER_FILES: "/nonexistent.json" });
+    const chosen = chooseIn({ TFJS_BACKEND: "webgpu,cpu", VK_ICD_FILENAMES: "/nonexistent.json", VK_DRIVER_FILES: "/nonexistent.json" });
     assert.equal(chosen.choice, "cpu");
     assert.match(chosen.log.join("\n"), /webgpu: skipped, no WebGPU adapter/);
+  });
+
+  it("tells a software Vulkan adapter (tfjs-node goes first) from a real GPU (WebGPU goes first)", () => {
+    assert.ok(isSoftwareAdapter({ vendor: "mesa", architecture: "software", description: "llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)" }));
+    assert.ok(isSoftwareAdapter({ vendor: "google", description: "SwiftShader Device (Subzero)" }));
+    assert.ok(isSoftwareAdapter({ vendor: "nvidia" }, true), "a fallback adapter");
+    assert.ok(!isSoftwareAdapter({ vendor: "nvidia", architecture: "hopper", description: "NVIDIA: 570.133.20" }));
   });
 
   it("uses only the backends TFJS_BACKEND names", () => {

@@ -7,7 +7,7 @@ import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { initBackend } from "../lib/backend";
+import { onWebGPU } from "./helpers/backend";
 import { countWebGPULaunches } from "../lib/bench/launches";
 import { randomBatch, seededRandom } from "../lib/bench/runner";
 import { planRowSplit } from "../lib/kernels/webgpu/batch-norm";
@@ -100,18 +100,7 @@ function convInfo(c: ConvCase) {
 describe("project WebGPU kernels vs the cpu backend", function () {
   this.timeout(60000);
 
-  before(async function () {
-    const info = await initBackend({ quiet: true, env: { ...process.env, TFJS_BACKEND: "webgpu,cpu" } });
-    if (!tf.findBackend("webgpu") || !(await tf.setBackend("webgpu"))) {
-      console.log(`    skipped: no WebGPU backend (${info.log.join("; ")})`);
-      this.skip();
-    }
-    setFastWebGPUKernels(true);
-  });
-
-  after(async function () {
-    if (tf.findBackend("webgpu")) await tf.setBackend("webgpu");
-  });
+  onWebGPU(); // whatever the chain chose for this process (tfjs-node on CPU machines), these tests run on WebGPU
 
   describe("Conv2DBackpropFilter (implicit GEMM, split K)", function () {
     for (const [i, c] of CONV_CASES.entries()) {
