@@ -7,7 +7,6 @@ import * as os from "os";
 import * as path from "path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { initBackend } from "../lib/backend";
 import { CaptureError, buffersHeldByRecordings, recordStep } from "../lib/kernels/webgpu/capture";
 import { reconstructionTask } from "../lib/methods/autoencoder";
 import { classificationTask } from "../lib/methods/classification";
@@ -24,6 +23,7 @@ import { OptimizerConfig, SgdNesterov } from "../lib/training/optimizer";
 import { TrainOptions, TrainingTask, train } from "../lib/training/loop";
 import { Progress, silentProgress } from "../lib/training/progress";
 import { Rng } from "../lib/training/rng";
+import { onWebGPU } from "./helpers/backend";
 
 // Widths 2-4-8-16: the same layers as the study's network, small enough for lavapipe.
 const TINY = { ...scaleWidths(DEFAULT_CLASSIFIER, 0.0625), seed: 3 };
@@ -151,10 +151,7 @@ function relativeGap(a: number, b: number): number {
 
 describe("captured steps (WebGPU)", function () {
   this.timeout(600000);
-  before(async function () {
-    await initBackend({ quiet: true });
-    if (tf.getBackend() !== "webgpu") this.skip();
-  });
+  onWebGPU();
 
   for (const kind of KINDS) {
     it(`replays ${kind.name} to the same per-step losses and weights as eager steps`, async () => {
