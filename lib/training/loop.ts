@@ -171,12 +171,13 @@ class EpochSums {
     const eager = this.pending;
     this.pending = [];
     try {
-      for (const outputs of eager) {
-        const names = Object.keys(outputs);
-        const stacked = tf.stack(names.map((n) => outputs[n]));
+      if (eager.length > 0) {
+        // Every pending step's outputs in one read: each read is a GPU round trip.
+        const names = Object.keys(eager[0]);
+        const stacked = tf.stack(eager.flatMap((outputs) => names.map((n) => outputs[n])));
         const values = await stacked.data();
         stacked.dispose();
-        this.add(names, values, 0);
+        for (let i = 0; i < values.length; i += names.length) this.add(names, values, i);
       }
     } finally {
       for (const outputs of eager) tf.dispose(Object.values(outputs));
@@ -247,9 +248,10 @@ class StepCapture {
       return;
     }
     const previous = this.candidate;
+    const sameOutputs = names.join() === this.names.join();
     this.candidate = step;
     this.names = names;
-    if (previous && previous.sameAs(step) && names.join() === this.outputNames().join()) {
+    if (previous && previous.sameAs(step) && sameOutputs) {
       previous.dispose();
       this.replayable = step;
       this.candidate = null;
@@ -268,10 +270,6 @@ class StepCapture {
     this.disabled = true;
     this.drop();
     this.progress.note(reason);
-  }
-
-  outputNames(): string[] {
-    return this.names;
   }
 
   /**
