@@ -2,11 +2,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { NONE, batchTensor, gatherBatch } from "./augment";
-import { canCapture, CapturedStep, recordStep } from "../kernels/webgpu/capture";
+import { CapturedStep, captureWanted, recordStep } from "../kernels/webgpu/capture";
 import { Rng } from "./rng";
-
-/** Set to 0 to run every step and evaluation batch eagerly instead of replaying captured ones on WebGPU. */
-export const CAPTURE_ENV = "TFJS_CAPTURE";
 
 const NO_RNG = new Rng(0);
 
@@ -48,7 +45,7 @@ export async function accuracy(
   labels: ArrayLike<number>,
   options: { indices?: ArrayLike<number>; batchSize?: number } = {},
 ): Promise<number> {
-  if (canCapture() && process.env[CAPTURE_ENV] !== "0") return capturedAccuracy(model, images, labels, options.indices, options.batchSize ?? 1000);
+  if (captureWanted()) return capturedAccuracy(model, images, labels, options.indices, options.batchSize ?? 1000);
   const count = labels.length;
   let correct = 0;
   await forEachBatch(model, images, count, options.indices, options.batchSize ?? 1000, async (logits, start, end) => {

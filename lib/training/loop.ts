@@ -7,8 +7,7 @@ import { util } from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { LoadedCheckpoint, loadCheckpoint, saveCheckpoint, setAsideCheckpoint } from "./checkpoint";
 import { LoopOptimizer, OptimizerConfig, createOptimizer } from "./optimizer";
-import { CapturedStep, canCapture, recordStep } from "../kernels/webgpu/capture";
-import { CAPTURE_ENV } from "./evaluate";
+import { CapturedStep, captureWanted, recordStep } from "../kernels/webgpu/capture";
 import { Progress, consoleProgress } from "./progress";
 import { Rng } from "./rng";
 import { Schedule, learningRateAt } from "./schedule";
@@ -210,6 +209,7 @@ class EpochSums {
  * still equals the last epoch's is replayed from the second step on.
  */
 class StepCapture {
+  /** The recording to replay, once one is ready (check stale() first). */
   replayable: CapturedStep | null = null;
   private candidate: CapturedStep | null = null;
   private names: string[] = [];
@@ -218,11 +218,6 @@ class StepCapture {
   private disabled = false;
 
   constructor(private readonly progress: Progress) {}
-
-  /** The recording to replay, if one is ready (check stale() first). */
-  ready(): CapturedStep | null {
-    return this.replayable;
-  }
 
   /** True when the replayable recording reads a variable that changed outside it (its replays must be read first). */
   stale(): boolean {
@@ -324,7 +319,7 @@ async function runEpoch(task: TrainingTask, ctx: {
           await sums.flush(capture.replays());
           capture.drop();
         }
-        const replay = capture?.ready();
+        const replay = capture?.replayable;
         if (replay) {
           replay.replay(inputs);
         } else if (capture?.wantsRecording()) {
@@ -372,7 +367,7 @@ export async function train(task: TrainingTask, options: TrainOptions): Promise<
   const resumedAfter = resumed?.epoch ?? 0;
   const totalSteps = options.epochs * task.stepsPerEpoch;
   const evalEvery = options.evalEvery ?? 1;
-  const capture = (options.capture ?? process.env[CAPTURE_ENV] !== "0") && canCapture() ? new StepCapture(progress) : null;
+  const capture = captureWanted(options.capture) ? new StepCapture(progress) : null;
   let epoch = resumedAfter;
   try {
     while (epoch < options.epochs && !stoppedEarly) {

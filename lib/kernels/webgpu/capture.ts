@@ -142,11 +142,11 @@ export interface CaptureOptions {
 /** A recorded step, replayable while `isCurrent()`. */
 export class CapturedStep {
   /** Pipelines, workgroups, uniforms and constant uploads, in order: equal for two recordings of a pure step. */
-  readonly signature: string[] = [];
+  readonly signature: string[];
   readonly dispatches: number;
   /** Why this recording must never be replayed (null: it may be). */
   readonly unsafe: string | null;
-  private readonly owned = new Set<GPUBufferLike>();
+  private readonly owned: Set<GPUBufferLike>;
   private readonly commands: Command[];
   private readonly inputSlots: Map<string, InputSlot>;
   private readonly outputBuffers: GPUBufferLike[];
@@ -171,8 +171,7 @@ export class CapturedStep {
     options: CaptureOptions,
   ) {
     this.unsafe = parts.unsafe ?? null;
-    for (const b of parts.owned) own(b, this.owned);
-    disown(backend, parts.owned);
+    this.owned = parts.owned; // the buffers recordStep owned on its behalf
     this.commands = parts.commands;
     this.signature = parts.signature;
     this.inputSlots = parts.inputSlots;
@@ -184,11 +183,6 @@ export class CapturedStep {
     const bytes = Math.max(4, this.capacity * this.outputBuffers.length * 4);
     this.accumulator = backend.device.createBuffer({ size: bytes, usage: COPY_SRC | COPY_DST });
     this.staging = backend.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
-  }
-
-  /** Number of outputs each replay accumulates (in the order recordStep returned them). */
-  get outputs(): number {
-    return this.outputBuffers.length;
   }
 
   /** Replays since the last readOutputs(). */
@@ -305,9 +299,12 @@ function webgpuBackend(): Backend {
   return tf.backend() as unknown as Backend;
 }
 
-/** True where steps can be captured (the webgpu backend). */
-export function canCapture(): boolean {
-  return tf.getBackend() === "webgpu";
+/** Set to 0 to run every training step and evaluation batch eagerly instead of replaying captured ones. */
+export const CAPTURE_ENV = "TFJS_CAPTURE";
+
+/** Whether to capture: on the webgpu backend, as `requested`, else unless TFJS_CAPTURE=0. */
+export function captureWanted(requested?: boolean): boolean {
+  return (requested ?? process.env[CAPTURE_ENV] !== "0") && tf.getBackend() === "webgpu";
 }
 
 /** Sets `methods` on `target` as own properties and returns a function that puts back what was there. */
