@@ -5,6 +5,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../lib/backend";
+import { colourData } from "../lib/bench/parity";
 import { classificationTask } from "../lib/methods/classification";
 import { WEAK } from "../lib/training/augment";
 import { TrainOptions, TrainingDivergedError, TrainingTask, train } from "../lib/training/loop";
@@ -12,17 +13,6 @@ import { silentProgress } from "../lib/training/progress";
 
 const CLASSES = 4;
 const COUNT = 64;
-
-/** 64 images whose class is written in their colour: learnable in a few steps. */
-function colourData(): { images: Uint8Array; labels: Int32Array; indices: Int32Array } {
-  const images = new Uint8Array(COUNT * 32 * 32 * 3);
-  const labels = new Int32Array(COUNT);
-  for (let i = 0; i < COUNT; i++) {
-    labels[i] = i % CLASSES;
-    for (let p = 0; p < 1024; p++) images[i * 3072 + p * 3 + (labels[i] % 3)] = labels[i] === 3 ? 250 : 120 + ((p * 7 + i) % 60);
-  }
-  return { images, labels, indices: Int32Array.from({ length: COUNT }, (_, i) => i) };
-}
 
 function tinyModel(seed: number): tfl.LayersModel {
   const input = tfl.input({ shape: [32, 32, 3] });
@@ -50,7 +40,7 @@ function options(epochs: number, checkpointDir: string | null, configHash = "tes
 }
 
 function task(model: tfl.LayersModel, extra: Partial<TrainingTask> = {}): TrainingTask {
-  const data = colourData();
+  const data = colourData(COUNT);
   return {
     ...classificationTask(model, data.images, { indices: data.indices, labels: data.labels, weights: null }, {
       batchSize: 16, numClasses: CLASSES, labelSmoothing: 0, augmentation: WEAK,

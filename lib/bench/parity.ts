@@ -14,17 +14,16 @@ import { TrainOptions, TrainingTask, train } from "../training/loop";
 import { silentProgress } from "../training/progress";
 
 const CLASSES = 4;
-const COUNT = 32;
 
-/** 32 images whose class is written in their colour: learnable in a few steps. */
-export function colourData(): { images: Uint8Array; labels: Int32Array; indices: Int32Array } {
-  const images = new Uint8Array(COUNT * 32 * 32 * 3);
-  const labels = new Int32Array(COUNT);
-  for (let i = 0; i < COUNT; i++) {
+/** `count` images (32 by default) whose class (i % 4) is written in their colour: learnable in a few steps. */
+export function colourData(count = 32): { images: Uint8Array; labels: Int32Array; indices: Int32Array } {
+  const images = new Uint8Array(count * 32 * 32 * 3);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
     labels[i] = i % CLASSES;
     for (let p = 0; p < 1024; p++) images[i * 3072 + p * 3 + (labels[i] % 3)] = labels[i] === 3 ? 250 : 120 + ((p * 7 + i) % 60);
   }
-  return { images, labels, indices: Int32Array.from({ length: COUNT }, (_, i) => i) };
+  return { images, labels, indices: Int32Array.from({ length: count }, (_, i) => i) };
 }
 
 function tinyClassifier(): tfl.LayersModel {
