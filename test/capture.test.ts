@@ -8,6 +8,7 @@ import * as path from "path";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { CaptureError, buffersHeldByRecordings, recordStep } from "../lib/kernels/webgpu/capture";
+import { countWebGPULaunches } from "../lib/bench/launches";
 import { reconstructionTask } from "../lib/methods/autoencoder";
 import { classificationTask } from "../lib/methods/classification";
 import { buildContrastiveFamily, contrastiveTask } from "../lib/methods/contrastive";
@@ -177,11 +178,17 @@ describe("captured steps (WebGPU)", function () {
       process.env.TFJS_CAPTURE = "0";
       const predicted = await predict(model, data.images, indices, 32);
       picked.forEach((_, i) => { if (i % 2 === 0) picked[i] = predicted.labels[i]; });
+      const launches = countWebGPULaunches()!;
+      launches.reset();
       const eager = await accuracy(model, data.images, picked, { indices, batchSize: 32 });
+      const eagerLaunches = launches.total();
       delete process.env.TFJS_CAPTURE;
       const before = tf.memory().numTensors;
+      launches.reset();
       const captured = await accuracy(model, data.images, picked, { indices, batchSize: 32 });
       assert.equal(tf.memory().numTensors, before);
+      // Three batches: eagerly each one walks tfjs' kernels; captured, only the recorded first one does.
+      assert.ok(launches.total() * 2 < eagerLaunches, `tfjs dispatches: captured ${launches.total()}, eager ${eagerLaunches}`);
       assert.ok(eager >= 0.5, `eager accuracy ${eager}`);
       assert.equal(captured, eager);
     } finally {
