@@ -20,6 +20,8 @@ export interface Profile {
   maxBatchSize: number | null;
   /** Multiplies every convolution width (smoke runs may use narrower networks). */
   widthScale: number;
+  /** How many of each experiment's seeds run (the first ones of its list in the registry). */
+  seedCount: number;
 }
 
 export const PROFILES: Record<ProfileName, Profile> = {
@@ -32,6 +34,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     maxEpochs: null,
     maxBatchSize: null,
     widthScale: 1,
+    seedCount: 3,
   },
   smoke: {
     name: "smoke",
@@ -42,6 +45,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     maxEpochs: 2,
     maxBatchSize: 64,
     widthScale: 0.25,
+    seedCount: 1,
   },
 };
 

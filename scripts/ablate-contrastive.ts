@@ -53,7 +53,7 @@ function ablation(name: string, epochs: number): Experiment {
     method: "contrastive-pretraining",
     title: `Contrastive pretraining, ${epochs} epochs: ${JSON.stringify(overrides)}`,
     params: { ...CONTRASTIVE_PARAMS, ...overrides, contrastiveEpochs: epochs },
-    seed: 6,
+    seeds: [6],
     run: pretrainOnly,
   };
 }

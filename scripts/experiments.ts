@@ -1,26 +1,27 @@
-// npm run experiments -- <selection...> [--profile full|smoke] [--force] [--time-budget SECONDS] [--list] [--summary]
+// npm run experiments -- <selection...> [--profile full|smoke] [--seeds 1,2,3] [--force] [--time-budget SECONDS] [--list] [--summary]
 //
-// Trains the selected experiments (ids, prefixes such as "ex2", globs such as "ex2-self*", or "all") and writes
-// their result files; an experiment whose result exists for the same configuration is skipped unless --force.
+// Trains every seed of the selected experiments (ids, prefixes such as "ex2", globs such as "ex2-self*", or "all")
+// and writes their result files; a seed whose result exists for the same configuration is skipped unless --force.
 // With --time-budget, training pauses (checkpointed) before the budget runs out; running the same command again
 // resumes it. That is how full runs fit the GPU host's 10-minute commands. --summary rewrites the profile's
 // summary.json from its result files (after copying results in from elsewhere) and trains nothing.
-import * as path from "node:path";
 import { PROFILE_ENV, currentProfile } from "../lib/config";
 import { loadStudyData } from "../lib/data/study";
 import { Runner, runInTurn } from "../lib/experiments/experiment";
 import { EXPERIMENTS, EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
-import { finishedLine, readAllResults, resultsDir, summaryRows, writeJsonAtomic } from "../lib/experiments/results";
+import { finishedLine, writeSummary } from "../lib/experiments/results";
 import { startSession } from "../lib/session";
 
 const USAGE = `usage: npm run experiments -- <selection...> [options]
        npm run experiments -- --list | --summary [--profile NAME]
 
-Trains the selected experiments and writes results/<id>.json (results/<profile>/ for other profiles); an experiment
-whose result exists for the same configuration is reused, not retrained.
+Trains every seed of the selected experiments and writes results/<id>/seed-<n>.json (under results/<profile>/ for
+other profiles); a seed whose result exists for the same configuration is reused, not retrained.
 
 selection        experiment ids, prefixes such as ex2, globs such as 'ex2-self*', or all (--list shows them)
 --profile NAME   full (the default, the assignment's scale: meant for a GPU) or smoke (tiny, for a CPU)
+--seeds LIST     comma-separated seeds replacing every experiment's own (full: 3 per experiment, smoke: the first)
+--replicate K    only the K-th seed of each experiment's list (1-based), e.g. one process per seed on the GPU host
 --force          retrain even when a result of the same configuration exists
 --time-budget S  pause (checkpointed) before S seconds have passed; the same command again resumes
 --list           list the experiments and exit
@@ -37,10 +38,12 @@ interface Args {
   list: boolean;
   summary: boolean;
   help: boolean;
+  seeds: number[] | null;
+  replicate: number | null;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { selection: [], force: false, timeBudget: null, list: false, summary: false, help: false };
+  const args: Args = { selection: [], force: false, timeBudget: null, list: false, summary: false, help: false, seeds: null, replicate: null };
   const value = (i: number) => {
     if (i >= argv.length || argv[i].startsWith("-")) throw new UsageError(`${argv[i - 1]} needs a value`);
     return argv[i];
@@ -53,15 +56,29 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--summary") args.summary = true;
     else if (a === "--profile") process.env[PROFILE_ENV] = value(++i);
     else if (a === "--time-budget") args.timeBudget = Number(value(++i));
+    else if (a === "--seeds") args.seeds = parseSeeds(value(++i));
+    else if (a === "--replicate") args.replicate = Number(value(++i));
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else args.selection.push(a);
   }
   if (args.timeBudget !== null && !(args.timeBudget > 0)) throw new UsageError("--time-budget takes a number of seconds > 0");
-  asUsageError(() => currentProfile());
+  if (args.replicate !== null && !(Number.isInteger(args.replicate) && args.replicate >= 1)) throw new UsageError("--replicate takes a seed position >= 1");
+  const profile = asUsageError(() => currentProfile());
+  if (args.replicate !== null && args.replicate > (args.seeds?.length ?? profile.seedCount)) {
+    throw new UsageError(`--replicate ${args.replicate}: profile ${profile.name} runs ${args.seeds?.length ?? profile.seedCount} seed(s) per experiment`);
+  }
   if (!args.help && !args.list && !args.summary && args.selection.length === 0) {
     throw new UsageError("no experiments selected: name them, or all (full-profile training of every experiment)");
   }
   return args;
+}
+
+function parseSeeds(text: string): number[] {
+  const seeds = text.split(",").map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0) || new Set(seeds).size !== seeds.length) {
+    throw new UsageError(`--seeds ${text}: expected distinct non-negative integers separated by commas, e.g. 1,2,3`);
+  }
+  return seeds;
 }
 
 async function main(): Promise<void> {
@@ -73,17 +90,16 @@ async function main(): Promise<void> {
     return;
   }
   if (args.summary) {
-    const profile = currentProfile().name;
-    const results = readAllResults(profile);
-    const file = path.join(resultsDir(profile), "summary.json");
-    writeJsonAtomic(file, summaryRows(results));
-    console.log(`${file}: ${results.length} results`);
+    const { file, rows } = writeSummary(currentProfile().name);
+    console.log(`${file}: ${rows.length} experiments, ${rows.reduce((n, r) => n + r.seeds.length, 0)} runs`);
     return;
   }
   const chosen = asUsageError(() => selectExperiments(args.selection));
   const { profile, backend } = await startSession();
   const data = await loadStudyData(profile);
-  const runner: Runner = { profile, backend, data, experiments: EXPERIMENTS_BY_ID };
+  const runner: Runner = { profile, backend, data, experiments: EXPERIMENTS_BY_ID, ...(args.seeds ? { seeds: args.seeds } : {}),
+    ...(args.replicate ? { positions: [args.replicate - 1] } : {}),
+  };
   const deadline = args.timeBudget === null ? undefined : started + args.timeBudget * 1000;
   const paused = await runInTurn(runner, chosen.map((e) => e.id), { force: args.force, deadline }, (result, reused) =>
     console.log(finishedLine(result, reused)),

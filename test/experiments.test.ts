@@ -23,11 +23,12 @@ describe("experiment configurations", () => {
   });
 
   it("hashes everything that changes a result: parameters, seed, profile and its data sizes", () => {
-    const base = configHash(ex1, PROFILES.full);
-    assert.notEqual(configHash({ ...ex1, params: { ...ex1.params, epochs: 61 } }, PROFILES.full), base);
-    assert.notEqual(configHash({ ...ex1, seed: 99 }, PROFILES.full), base);
-    assert.notEqual(configHash(ex1, PROFILES.smoke), base);
-    assert.notEqual(configHash(ex1, { ...PROFILES.smoke, labeledLimit: 512 }), configHash(ex1, PROFILES.smoke));
+    const seed = ex1.seeds[0];
+    const base = configHash(ex1, PROFILES.full, seed);
+    assert.notEqual(configHash({ ...ex1, params: { ...ex1.params, epochs: 61 } }, PROFILES.full, seed), base);
+    assert.notEqual(configHash(ex1, PROFILES.full, ex1.seeds[1]), base);
+    assert.notEqual(configHash(ex1, PROFILES.smoke, seed), base);
+    assert.notEqual(configHash(ex1, { ...PROFILES.smoke, labeledLimit: 512 }, seed), configHash(ex1, PROFILES.smoke, seed));
     // The full profile's key as the committed results/ex1-supervised.json was made: if it changes, every committed
     // result stops matching and would be retrained.
     assert.equal(base, "261ee2f1b5327291", "the full profile's hash of ex1-supervised is that of its committed result");
@@ -73,7 +74,7 @@ describe("runInTurn (the runners' loop over experiments)", () => {
       complete, trainAccuracy: 0.5, testAccuracy: 0.25, history: [], details: {}, data: { labeled: 1, unlabeled: 1, test: 1 }, seconds: 1,
     });
     const experiment = (id: string, complete: boolean): Experiment => ({
-      id, exercise: 1, method: "test", title: id, params: {}, seed: 1,
+      id, exercise: 1, method: "test", title: id, params: {}, seeds: [1],
       run: async () => (ran.push(id), outcome(complete)),
     });
     const experiments = [experiment("first", true), experiment("second", false), experiment("third", true)];
@@ -85,10 +86,10 @@ describe("runInTurn (the runners' loop over experiments)", () => {
       const finished: string[] = [];
       const report = (r: ResultRecord, reused: boolean) => finished.push(`${r.experiment}${reused ? " reused" : ""}`);
       const paused = await runInTurn(runner, experiments.map((e) => e.id), { progress: silentProgress }, report);
-      assert.equal(paused, "second");
+      assert.equal(paused, "second seed 1");
       assert.deepEqual(ran, ["first", "second"], "nothing runs after the experiment that paused");
       assert.deepEqual(finished, ["first"]);
-      assert.ok(fs.existsSync(path.join(dir, "results", "smoke", "first.json")) && !fs.existsSync(path.join(dir, "results", "smoke", "second.json")));
+      assert.ok(fs.existsSync(path.join(dir, "results", "smoke", "first", "seed-1.json")) && !fs.existsSync(path.join(dir, "results", "smoke", "second")));
       // Again: the finished one loads from its result file without running, and says so.
       ran.length = 0;
       finished.length = 0;
@@ -111,20 +112,20 @@ describe("runInTurn (the runners' loop over experiments)", () => {
 
 describe("finishedLine (what the runners print per experiment)", () => {
   const result = {
-    experiment: "ex1-supervised", profile: "full", testAccuracy: 0.52514, trainAccuracy: 0.99991, seconds: 163.6,
+    experiment: "ex1-supervised", profile: "full", seed: 1, testAccuracy: 0.52514, trainAccuracy: 0.99991, seconds: 163.6,
     device: "NVIDIA H200", date: "2026-11-26T22:18:54.576Z",
   } as ResultRecord;
 
   it("gives the accuracies of a run trained now", () => {
-    assert.equal(finishedLine(result, false), "ex1-supervised: test accuracy 0.5251 (train 0.9999, 164 s)");
+    assert.equal(finishedLine(result, false), "ex1-supervised seed 1: test accuracy 0.5251 (train 0.9999, 164 s)");
   });
 
   it("names the reused file, and the device and date it was trained on, instead of the accuracies", () => {
     const root = path.join(projectRoot(), "results");
-    assert.equal(finishedLine(result, true, root), "ex1-supervised: reused results/ex1-supervised.json (trained on NVIDIA H200, 2026-11-26 22:18 UTC)");
+    assert.equal(finishedLine(result, true, root), "ex1-supervised seed 1: reused results/ex1-supervised/seed-1.json (trained on NVIDIA H200, 2026-11-26 22:18 UTC)");
     const smoke = { ...result, profile: "smoke" };
-    assert.match(finishedLine(smoke, true, root), /^ex1-supervised: reused results\/smoke\/ex1-supervised\.json \(/);
-    assert.match(finishedLine(result, true, "/elsewhere"), /reused \/elsewhere\/ex1-supervised\.json/, "outside the project: the absolute path");
+    assert.match(finishedLine(smoke, true, root), /^ex1-supervised seed 1: reused results\/smoke\/ex1-supervised\/seed-1\.json \(/);
+    assert.match(finishedLine(result, true, "/elsewhere"), /reused \/elsewhere\/ex1-supervised\/seed-1\.json/, "outside the project: the absolute path");
   });
 });
 

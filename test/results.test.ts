@@ -6,7 +6,8 @@ import * as path from "path";
 import { PROFILES } from "../lib/config";
 import { configHash } from "../lib/experiments/experiment";
 import { EXPERIMENTS } from "../lib/experiments/registry";
-import { SUMMARY_FIELDS, readAllResults, summaryRows, type SummaryRow } from "../lib/experiments/results";
+import { summarizeRuns, type SummaryRow } from "../lib/experiments/aggregate";
+import { readAllResults } from "../lib/experiments/results";
 import { acc } from "../lib/report/common";
 import { REFERENCE_SOLUTION } from "../lib/report/reference";
 import { ABLATED_PARAMS, ablationMarkdown, readContrastiveAblations } from "../lib/report/contrastive";
@@ -17,11 +18,14 @@ describe("committed full-profile results", () => {
   const root = path.resolve(__dirname, "..", "results");
   const results = readAllResults("full", root);
 
-  it("exist for every experiment of the registry with the registry's configuration hash", () => {
+  it("exist for every experiment of the registry (at least one seed), each with the registry's configuration hash", () => {
     for (const e of EXPERIMENTS) {
-      const r = results.find((x) => x.experiment === e.id);
-      assert.ok(r, `results/${e.id}.json is missing: the notebooks would train ${e.id} at full scale; run it on the GPU host`);
-      assert.equal(r.configHash, configHash(e, PROFILES.full), `${e.id}: results/${e.id}.json was produced by another configuration; rerun it`);
+      const own = results.filter((x) => x.experiment === e.id);
+      assert.ok(own.length > 0, `results/${e.id}/ has no result: the notebooks would train ${e.id} at full scale; run it on the GPU host`);
+      for (const r of own) {
+        assert.ok(e.seeds.includes(r.seed), `${e.id}: seed ${r.seed} is not one of the registry's (${e.seeds.join(", ")})`);
+        assert.equal(r.configHash, configHash(e, PROFILES.full, r.seed), `${e.id}: results/${e.id}/seed-${r.seed}.json was produced by another configuration; rerun it`);
+      }
     }
   });
 
@@ -41,9 +45,10 @@ describe("committed full-profile results", () => {
   it("carry their provenance and are all listed in summary.json, with the same values", () => {
     const summary = JSON.parse(fs.readFileSync(path.join(root, "summary.json"), "utf8")) as Record<string, unknown>[];
     assert.deepEqual(summary.map((s) => s.experiment).sort(), results.map((r) => r.experiment).sort());
-    for (const row of summary) for (const field of SUMMARY_FIELDS) assert.ok(row[field] !== undefined && row[field] !== "", `${row.experiment}: ${field}`);
-    // Every field of every row as the result file has it (npm run experiments -- --summary rewrites a stale one).
-    for (const expected of summaryRows(results)) {
+    const expectedRows = summarizeRuns(results);
+    assert.deepEqual(summary.map((s) => s.experiment), expectedRows.map((r) => r.experiment), "one row per experiment");
+    // Every field of every row as the result files give it (npm run experiments -- --summary rewrites a stale one).
+    for (const expected of expectedRows) {
       assert.deepEqual(summary.find((row) => row.experiment === expected.experiment), expected, `summary.json's row of ${expected.experiment}`);
     }
     for (const r of results) {
@@ -58,7 +63,7 @@ describe("committed full-profile results", () => {
 // solution's, in brackets), and its "best variant" the best classifier of the exercise.
 describe("README's status table", () => {
   const root = path.resolve(__dirname, "..", "results");
-  const results = new Map(readAllResults("full", root).map((r) => [r.experiment, r]));
+  const results = new Map(summarizeRuns(readAllResults("full", root)).map((r) => [r.experiment, r]));
   const summary = JSON.parse(fs.readFileSync(path.join(root, "summary.json"), "utf8")) as SummaryRow[];
   /** The variants named in brackets after the best one, by their label in the table. */
   const VARIANTS: Record<string, Record<string, string[]>> = {
@@ -74,7 +79,7 @@ describe("README's status table", () => {
   /** The test accuracy as the table shows it, after checking that the result file and summary.json agree. */
   const shown = (id: string): string => {
     const result = results.get(id);
-    assert.ok(result, `the table names ${id}, which has no results/${id}.json`);
+    assert.ok(result, `the table names ${id}, which has no results/${id}/`);
     assert.equal(summary.find((row) => row.experiment === id)?.testAccuracy, result.testAccuracy, `${id}: summary.json`);
     return acc(result.testAccuracy);
   };
@@ -140,13 +145,13 @@ describe("npm run experiments -- --summary", () => {
   it("rewrites summary.json from the result files in RESULTS_DIR, training nothing", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summary-"));
     try {
-      for (const id of ["ex1-supervised", "ex4-joint"]) fs.copyFileSync(path.resolve(__dirname, "..", "results", `${id}.json`), path.join(dir, `${id}.json`));
+      for (const id of ["ex1-supervised", "ex4-joint"]) fs.cpSync(path.resolve(__dirname, "..", "results", id), path.join(dir, id), { recursive: true });
       fs.writeFileSync(path.join(dir, "summary.json"), "[]\n");
       const out = execFileSync(process.execPath, ["--import", "tsx", path.resolve(__dirname, "..", "scripts", "experiments.ts"), "--summary"], {
         env: { ...process.env, RESULTS_DIR: dir, PROFILE: "full" },
         encoding: "utf8",
       });
-      assert.match(out, /summary\.json: 2 results/);
+      assert.match(out, /summary\.json: 2 experiments, 2 runs/);
       const rows = JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as Record<string, unknown>[];
       assert.deepEqual(rows.map((r) => r.experiment), ["ex1-supervised", "ex4-joint"]);
       assert.deepEqual(rows.map((r) => r.deviceSharedBy), [1, 9], "1 for a run alone");

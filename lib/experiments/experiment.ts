@@ -1,6 +1,9 @@
-// Experiments: a config (exercise, method, hyper-parameters, seed) plus the profile it runs under. Running one
-// writes a result file with its provenance; notebooks call runOrLoad, which renders from an existing result of
-// the same configuration instead of retraining (force retrains).
+// Experiments: a config (exercise, method, hyper-parameters, seeds) plus the profile it runs under. Running one
+// seed writes a result file with its provenance; notebooks call runOrLoad, which renders from the existing results
+// of the same configuration instead of retraining (force retrains), aggregated over the seeds.
+//
+// Seeds pair up across dependencies by position: the i-th seed of Exercise 2's students starts from the i-th seed
+// of Exercise 1's network, so each seed is an independent replicate of the whole chain.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -10,6 +13,7 @@ import type { StudyData } from "../data/study";
 import { checkpointsRoot } from "../paths";
 import type { EpochRecord } from "../training/loop";
 import { Progress, consoleProgress } from "../training/progress";
+import { SeededResult, seededResult } from "./aggregate";
 import { gitCommit } from "./provenance";
 import { ResultRecord, readResult, writeResult } from "./results";
 
@@ -19,7 +23,7 @@ export interface ExperimentContext {
   profile: Profile;
   backend: BackendInfo;
   data: StudyData;
-  /** The experiment's seed and configuration hash (checkpoints of another configuration are never resumed). */
+  /** This run's seed and configuration hash (checkpoints of another configuration are never resumed). */
   seed: number;
   configHash: string;
   /** The experiment's own checkpoint folder (or a sub-folder of it), under CHECKPOINT_DIR. */
@@ -28,12 +32,15 @@ export interface ExperimentContext {
   deadline?: number;
   progress: Progress;
   /**
-   * Another experiment's result, running it first when needed (e.g. Exercise 2 starts from Exercise 1); with
-   * `checkpoint`, its trained weights must be on disk too (results are committed, weights are not).
+   * Another experiment's result for the seed at this run's position, running it first when needed (e.g. Exercise 2
+   * starts from Exercise 1); with `checkpoint`, its trained weights must be on disk too (results are committed,
+   * weights are not).
    */
   dependency(id: string, options?: { checkpoint?: boolean }): Promise<ResultRecord>;
-  /** Another experiment's checkpoint folder (its trained weights). */
+  /** Another experiment's checkpoint folder (its trained weights, at this run's seed position). */
   checkpointDirOf(id: string): string;
+  /** A folder for a stage that several experiments share (named by the stage's own configuration key). */
+  sharedCheckpointDir(name: string): string;
 }
 
 export interface ExperimentOutcome {
@@ -55,7 +62,8 @@ export interface Experiment {
   title: string;
   /** Hyper-parameters at the full profile's scale. */
   params: Params;
-  seed: number;
+  /** One run per seed (the full profile runs them all; see Profile.seedCount). */
+  seeds: number[];
   run(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome>;
 }
 
@@ -71,8 +79,8 @@ export function effectiveParams(params: Params, profile: Profile): Params {
   return out;
 }
 
-export function configHash(experiment: Experiment, profile: Profile): string {
-  const base = { id: experiment.id, params: effectiveParams(experiment.params, profile), profile: profile.name, seed: experiment.seed };
+export function configHash(experiment: Experiment, profile: Profile, seed: number): string {
+  const base = { id: experiment.id, params: effectiveParams(experiment.params, profile), profile: profile.name, seed };
   // A profile that trains on a subset names its sizes, so changing them retrains; the full profile uses every
   // image and has none, which keeps its key (and the committed results' hashes) as it has always been.
   const limits = [profile.labeledLimit, profile.unlabeledLimit, profile.testLimit];
@@ -92,44 +100,82 @@ export interface Runner {
   backend: BackendInfo;
   data: StudyData;
   experiments: Map<string, Experiment>;
+  /** Replaces every experiment's seeds (the experiments command's --seeds). */
+  seeds?: number[];
+  /** Runs only the seeds at these positions (0-based) of each list (--replicate: parallel processes per seed). */
+  positions?: number[];
 }
 
-/** The experiment's result for the current profile: loaded when one of the same configuration exists, else trained. */
-export async function runOrLoad(runner: Runner, id: string, options: RunOptions = {}): Promise<ResultRecord | null> {
-  return (await runOrReuse(runner, id, options)).result;
-}
-
-/** runOrLoad, also saying whether the result was reused from its file (the runners print which). */
-async function runOrReuse(runner: Runner, id: string, options: RunOptions): Promise<{ result: ResultRecord | null; reused: boolean }> {
+function experimentOf(runner: Runner, id: string): Experiment {
   const experiment = runner.experiments.get(id);
-  if (!experiment) {
-    throw new Error(`no experiment "${id}"; known: ${[...runner.experiments.keys()].join(", ")}`);
+  if (!experiment) throw new Error(`no experiment "${id}"; known: ${[...runner.experiments.keys()].join(", ")}`);
+  return experiment;
+}
+
+/** The seeds run for `experiment`: the runner's override, else the registry's first profile.seedCount. */
+export function seedsFor(runner: Runner, experiment: Experiment): number[] {
+  return runner.seeds ?? experiment.seeds.slice(0, runner.profile.seedCount);
+}
+
+function currentResult(runner: Runner, experiment: Experiment, seed: number): ResultRecord | null {
+  const existing = readResult(experiment.id, runner.profile.name, seed);
+  return existing && existing.configHash === configHash(experiment, runner.profile, seed) ? existing : null;
+}
+
+/**
+ * What the notebooks render: the experiment's results for the current profile over the seeds that have a result of
+ * the current configuration; when none has (or with force), every seed is trained. A missing seed is never trained
+ * at full scale behind a reader's back: `npm run experiments` completes them. Null when the deadline paused a seed.
+ */
+export async function runOrLoad(runner: Runner, id: string, options: RunOptions = {}): Promise<SeededResult | null> {
+  const experiment = experimentOf(runner, id);
+  const seeds = seedsFor(runner, experiment);
+  let positions = seeds.map((_, i) => i);
+  if (!options.force) {
+    const present = positions.filter((i) => currentResult(runner, experiment, seeds[i]) !== null);
+    if (present.length > 0) positions = present;
   }
-  const hash = configHash(experiment, runner.profile);
-  const existing = readResult(id, runner.profile.name);
-  if (existing && existing.configHash === hash && !options.force) return { result: existing, reused: true };
-  return { result: await runExperiment(runner, experiment, hash, options), reused: false };
+  const runs: ResultRecord[] = [];
+  for (const position of positions) {
+    const { result } = await runOrReuse(runner, experiment, position, options);
+    if (!result) return null;
+    runs.push(result);
+  }
+  return seededResult(runs);
 }
 
-function checkpointDirOf(profile: Profile, id: string): string {
-  return path.join(checkpointsRoot(), profile.name, id);
+/** One seed (the one at `position` in the experiment's list), also saying whether it was reused from its file. */
+async function runOrReuse(runner: Runner, experiment: Experiment, position: number, options: RunOptions): Promise<{ result: ResultRecord | null; reused: boolean }> {
+  const seed = seedsFor(runner, experiment)[position];
+  if (seed === undefined) throw new Error(`${experiment.id} has no seed at position ${position} (seeds ${seedsFor(runner, experiment).join(", ")})`);
+  const existing = currentResult(runner, experiment, seed);
+  if (existing && !options.force) return { result: existing, reused: true };
+  return { result: await runExperiment(runner, experiment, position, options), reused: false };
 }
 
-async function runExperiment(runner: Runner, experiment: Experiment, hash: string, options: RunOptions): Promise<ResultRecord | null> {
+function checkpointDirOf(profile: Profile, id: string, seed: number): string {
+  return path.join(checkpointsRoot(), profile.name, id, `seed-${seed}`);
+}
+
+async function runExperiment(runner: Runner, experiment: Experiment, position: number, options: RunOptions): Promise<ResultRecord | null> {
   const { profile, backend, data } = runner;
-  const root = checkpointDirOf(profile, experiment.id);
+  const seed = seedsFor(runner, experiment)[position];
+  const hash = configHash(experiment, profile, seed);
+  const root = checkpointDirOf(profile, experiment.id, seed);
   if (options.force) fs.rmSync(root, { recursive: true, force: true });
   const progress = options.progress ?? consoleProgress();
   const params = effectiveParams(experiment.params, profile);
-  progress.note(`experiment ${experiment.id} (${experiment.title}), profile ${profile.name}, config ${hash}`);
+  const dependencyDir = (id: string) => checkpointDirOf(profile, id, seedsFor(runner, experimentOf(runner, id))[position]);
+  progress.note(`experiment ${experiment.id} (${experiment.title}), seed ${seed}, profile ${profile.name}, config ${hash}`);
   const outcome = await experiment.run(
     {
-      profile, backend, data, progress, deadline: options.deadline, seed: experiment.seed, configHash: hash,
+      profile, backend, data, progress, deadline: options.deadline, seed, configHash: hash,
       checkpointDir: (part) => (part ? path.join(root, part) : root),
-      checkpointDirOf: (id) => checkpointDirOf(profile, id),
+      checkpointDirOf: dependencyDir,
+      sharedCheckpointDir: (name) => path.join(checkpointsRoot(), profile.name, name),
       dependency: async (dep, depOptions = {}) => {
-        const weightsMissing = depOptions.checkpoint === true && !fs.existsSync(checkpointDirOf(profile, dep));
-        const result = await runOrLoad(runner, dep, { deadline: options.deadline, progress, force: weightsMissing });
+        const weightsMissing = depOptions.checkpoint === true && !fs.existsSync(dependencyDir(dep));
+        const { result } = await runOrReuse(runner, experimentOf(runner, dep), position, { deadline: options.deadline, progress, force: weightsMissing });
         if (!result) throw new DeadlineReached(`dependency ${dep} paused at the deadline`);
         return result;
       },
@@ -144,6 +190,7 @@ async function runExperiment(runner: Runner, experiment: Experiment, hash: strin
     title: experiment.title,
     profile: profile.name,
     params,
+    seed,
     configHash: hash,
     trainAccuracy: outcome.trainAccuracy,
     testAccuracy: outcome.testAccuracy,
@@ -158,7 +205,7 @@ async function runExperiment(runner: Runner, experiment: Experiment, hash: strin
     details: outcome.details,
   };
   const file = writeResult(result);
-  progress.note(`${experiment.id}: train accuracy ${result.trainAccuracy.toFixed(4)}, test accuracy ${result.testAccuracy.toFixed(4)}, ${result.seconds.toFixed(0)} s -> ${file}`);
+  progress.note(`${experiment.id} seed ${seed}: train accuracy ${result.trainAccuracy.toFixed(4)}, test accuracy ${result.testAccuracy.toFixed(4)}, ${result.seconds.toFixed(0)} s -> ${file}`);
   return result;
 }
 
@@ -179,9 +226,9 @@ export function deviceSharing(): { deviceSharedBy?: number } {
 export class DeadlineReached extends Error {}
 
 /**
- * Runs (or loads) the experiments `ids` one after another until one pauses at `options.deadline`; `finished` hears
- * of each result and whether it was reused from its file. Returns the id that paused (the same call again resumes
- * it), or null when every one finished.
+ * Runs (or loads) every seed of the experiments `ids`, one after another, until one pauses at `options.deadline`;
+ * `finished` hears of each seed's result and whether it was reused from its file. Returns "<id> seed <n>" for the
+ * run that paused (the same call again resumes it), or null when every one finished.
  */
 export async function runInTurn(
   runner: Runner,
@@ -190,14 +237,18 @@ export async function runInTurn(
   finished: (result: ResultRecord, reused: boolean) => void,
 ): Promise<string | null> {
   for (const id of ids) {
-    let outcome: { result: ResultRecord | null; reused: boolean } = { result: null, reused: false };
-    try {
-      outcome = await runOrReuse(runner, id, options);
-    } catch (e) {
-      if (!(e instanceof DeadlineReached)) throw e;
+    const experiment = experimentOf(runner, id);
+    const seeds = seedsFor(runner, experiment);
+    for (const position of runner.positions ?? seeds.map((_, i) => i)) {
+      let outcome: { result: ResultRecord | null; reused: boolean } = { result: null, reused: false };
+      try {
+        outcome = await runOrReuse(runner, experiment, position, options);
+      } catch (e) {
+        if (!(e instanceof DeadlineReached)) throw e;
+      }
+      if (!outcome.result) return `${id} seed ${seeds[position]}`;
+      finished(outcome.result, outcome.reused);
     }
-    if (!outcome.result) return id;
-    finished(outcome.result, outcome.reused);
   }
   return null;
 }

@@ -6,6 +6,7 @@ import { CONTRASTIVE_LOSS_PARAMS, CONTRASTIVE_PARAMS, PROBE_PARAMS, runContrasti
 import { runContrastiveJoint } from "../methods/contrastive-joint";
 import { withOutliersRemoved } from "../methods/outliers";
 import { SUPERVISED_PARAMS } from "../methods/supervised";
+import { seedsFrom } from "./seeds";
 import type { Experiment } from "./experiment";
 
 const twoStep = (id: string, title: string, encoder: "frozen" | "fine-tuned"): Experiment => ({
@@ -15,7 +16,7 @@ const twoStep = (id: string, title: string, encoder: "frozen" | "fine-tuned"): E
   title,
   // Same seed for both variants: they share step 1 (the contrastive pretraining), trained once.
   params: { ...SUPERVISED_PARAMS, ...CONTRASTIVE_PARAMS, encoder },
-  seed: 6,
+  seeds: seedsFrom(6),
   run: runContrastiveTwoStep,
 });
 
@@ -44,7 +45,7 @@ const joint: Experiment = {
     weightDecay: 5e-4,
     labelSmoothing: 0.1,
   },
-  seed: 7,
+  seeds: seedsFrom(7),
   run: runContrastiveJoint,
 };
 

@@ -8,6 +8,7 @@ import { runSelfTraining } from "../methods/self-training";
 import { SUPERVISED_PARAMS, runSupervised } from "../methods/supervised";
 import type { Experiment, Params } from "./experiment";
 import { EX6_EXPERIMENTS } from "./registry-ex6";
+import { seedsFrom } from "./seeds";
 
 const selfTraining = (id: string, title: string, params: Params): Experiment => ({
   id,
@@ -16,7 +17,7 @@ const selfTraining = (id: string, title: string, params: Params): Experiment => 
   title,
   // Each student sees 2.5-5x more images per epoch than Exercise 1's model: 12 epochs give it about as many steps.
   params: { ...SUPERVISED_PARAMS, teacher: "ex1-supervised", rounds: 2, epochs: 12, ...params },
-  seed: 2,
+  seeds: seedsFrom(2),
   run: runSelfTraining,
 });
 
@@ -35,7 +36,7 @@ const fixMatch = (id: string, title: string, params: Params): Experiment => ({
     epochs: 20,
     ...params,
   },
-  seed: 3,
+  seeds: seedsFrom(3),
   run: runFixMatch,
 });
 
@@ -46,7 +47,7 @@ const twoStep = (id: string, title: string, encoder: "frozen" | "fine-tuned"): E
   title,
   // Same seed for both variants: they share step 1 (the autoencoder), trained once.
   params: { ...SUPERVISED_PARAMS, ...AUTOENCODER_PARAMS, encoder },
-  seed: 4,
+  seeds: seedsFrom(4),
   run: runTwoStep,
 });
 
@@ -56,7 +57,7 @@ const ex1: Experiment = {
   method: "supervised",
   title: "Exercise 1: the classifier on the 10,080 labeled images",
   params: SUPERVISED_PARAMS,
-  seed: 1,
+  seeds: seedsFrom(1),
   run: runSupervised,
 };
 
@@ -64,6 +65,8 @@ const ex2 = [
   selfTraining("ex2-selftrain-confidence-t0.8", "Self-training, weights = confidence, threshold 0.8", { weighting: "confidence", threshold: 0.8 }),
   selfTraining("ex2-selftrain-confidence-t0.5", "Self-training, weights = confidence, threshold 0.5", { weighting: "confidence", threshold: 0.5 }),
   selfTraining("ex2-selftrain-softmatch", "Self-training, SoftMatch truncated-Gaussian weights, no threshold", { weighting: "softmatch", threshold: 0 }),
+  // The control: the same selection as threshold 0.5 with every weight 1, so the weights' effect is measured.
+  selfTraining("ex2-selftrain-unweighted-t0.5", "Self-training without certainty weights (all 1), threshold 0.5", { weighting: "none", threshold: 0.5 }),
   fixMatch("ex2-fixmatch-confidence", "Online (FixMatch-style), weights = confidence above 0.95", { weighting: "confidence", threshold: 0.95 }),
 ];
 
@@ -88,8 +91,19 @@ const ex4: Experiment = {
     weightDecay: 5e-4,
     labelSmoothing: 0.1,
   },
-  seed: 5,
+  seeds: seedsFrom(5),
   run: runJoint,
+};
+
+// Exercise 4 trains 40 epochs against Exercise 1's 60: the supervised network at Exercise 4's budget (same epochs,
+// labeled batch and schedule over the labeled images) tells what the reconstruction loss adds at equal steps.
+const ex4Budget: Experiment = {
+  ...ex1,
+  id: "ex4-supervised-40ep",
+  exercise: 4,
+  title: "Supervised only, at Exercise 4's budget (40 epochs, labeled batch 128)",
+  params: { ...SUPERVISED_PARAMS, epochs: ex4.params.epochs, batchSize: ex4.params.labeledBatchSize, peakLearningRate: ex4.params.peakLearningRate, warmup: ex4.params.warmup },
+  seeds: seedsFrom(8),
 };
 
 const byId = (list: Experiment[], id: string) => list.find((e) => e.id === id)!;
@@ -97,13 +111,13 @@ const byId = (list: Experiment[], id: string) => list.find((e) => e.id === id)!;
 // Exercise 5: the one-class network, then the best variant of Exercises 2-4 again without its outliers. Exercise 1
 // trains on the labeled images only, which the filter never touches: its result cannot change.
 const ex5 = [
-  { id: ONE_CLASS_EXPERIMENT, exercise: 5, method: "one-class", title: "One-class network (nu = 0.9): which unlabeled images are atypical", params: ONE_CLASS_PARAMS, seed: 6, run: runOneClass },
+  { id: ONE_CLASS_EXPERIMENT, exercise: 5, method: "one-class", title: "One-class network (nu = 0.9): which unlabeled images are atypical", params: ONE_CLASS_PARAMS, seeds: seedsFrom(6), run: runOneClass },
   withOutliersRemoved(byId(ex2, "ex2-selftrain-softmatch"), "ex5-selftrain-softmatch", "Self-training (SoftMatch weights) without the outliers"),
   withOutliersRemoved(byId(ex3, "ex3-autoencoder-finetuned"), "ex5-autoencoder-finetuned", "Autoencoder two steps (fine-tuned) without the outliers"),
   withOutliersRemoved(ex4, "ex5-joint", "Autoencoder one step without the outliers"),
 ];
 
-export const EXPERIMENTS: Experiment[] = [ex1, ...ex2, ...ex3, ex4, ...ex5, ...EX6_EXPERIMENTS];
+export const EXPERIMENTS: Experiment[] = [ex1, ...ex2, ...ex3, ex4, ex4Budget, ...ex5, ...EX6_EXPERIMENTS];
 
 export const EXPERIMENTS_BY_ID = new Map(EXPERIMENTS.map((e) => [e.id, e]));
 

@@ -1,9 +1,11 @@
-// Result files: results/<experiment>.json for the full profile (committed), results/<profile>/<experiment>.json
-// for the others, and a summary.json beside them listing every result. Written atomically.
+// Result files: one per experiment and seed, results/<experiment>/seed-<n>.json for the full profile (committed),
+// results/<profile>/<experiment>/seed-<n>.json for the others, and a summary.json beside them with one row per
+// experiment (its seeds, mean and standard deviation, aggregated in lib/experiments/aggregate.ts). Written atomically.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { projectRoot } from "../paths";
 import type { EpochRecord } from "../training/loop";
+import { summarizeRuns, type SummaryRow } from "./aggregate";
 
 export interface ResultRecord {
   experiment: string;
@@ -13,6 +15,8 @@ export interface ResultRecord {
   profile: string;
   /** Hyper-parameters as run (after the profile's limits). */
   params: Record<string, unknown>;
+  /** The run's seed (one of the experiment's seeds in the registry). */
+  seed: number;
   /** Hash of experiment, params, profile and seed: a result is reused only for the same hash. */
   configHash: string;
   trainAccuracy: number;
@@ -32,11 +36,6 @@ export interface ResultRecord {
   details: Record<string, unknown>;
 }
 
-export const SUMMARY_FIELDS = [
-  "experiment", "exercise", "method", "profile", "trainAccuracy", "testAccuracy", "seconds", "backend", "device", "deviceSharedBy", "commit",
-] as const;
-
-export type SummaryRow = Pick<ResultRecord, (typeof SUMMARY_FIELDS)[number]>;
 
 /** The repository's results folder (RESULTS_DIR overrides, e.g. on the GPU host). */
 export function resultsRoot(): string {
@@ -47,8 +46,8 @@ export function resultsDir(profile: string, root = resultsRoot()): string {
   return profile === "full" ? root : path.join(root, profile);
 }
 
-export function resultPath(experiment: string, profile: string, root = resultsRoot()): string {
-  return path.join(resultsDir(profile, root), `${experiment}.json`);
+export function resultPath(experiment: string, profile: string, seed: number, root = resultsRoot()): string {
+  return path.join(resultsDir(profile, root), experiment, `seed-${seed}.json`);
 }
 
 export function writeJsonAtomic(file: string, value: unknown): void {
@@ -58,9 +57,7 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   fs.renameSync(tmp, file);
 }
 
-export function readResult(experiment: string, profile: string, root = resultsRoot()): ResultRecord | null {
-  const file = resultPath(experiment, profile, root);
-  if (!fs.existsSync(file)) return null;
+function readResultFile(file: string): ResultRecord {
   try {
     return JSON.parse(fs.readFileSync(file, "utf8")) as ResultRecord;
   } catch (e) {
@@ -68,29 +65,47 @@ export function readResult(experiment: string, profile: string, root = resultsRo
   }
 }
 
-/** Every result of a profile, by experiment id. */
+export function readResult(experiment: string, profile: string, seed: number, root = resultsRoot()): ResultRecord | null {
+  const file = resultPath(experiment, profile, seed, root);
+  return fs.existsSync(file) ? readResultFile(file) : null;
+}
+
+/** The seeds of `experiment` that have a result file, ascending. */
+export function seedsWithResults(experiment: string, profile: string, root = resultsRoot()): number[] {
+  const dir = path.join(resultsDir(profile, root), experiment);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return [];
+  return fs
+    .readdirSync(dir)
+    .map((f) => /^seed-(\d+)\.json$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+/** Every result of a profile (every experiment, every seed), by experiment id and seed. */
 export function readAllResults(profile: string, root = resultsRoot()): ResultRecord[] {
   const dir = resultsDir(profile, root);
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith(".json") && f !== "summary.json")
-    .map((f) => readResult(f.slice(0, -5), profile, root))
-    .filter((r): r is ResultRecord => r !== null && r.profile === profile)
-    .sort((a, b) => a.experiment.localeCompare(b.experiment));
+    .flatMap((id) => seedsWithResults(id, profile, root).map((seed) => readResult(id, profile, seed, root)!))
+    .filter((r) => r.profile === profile)
+    .sort((a, b) => a.experiment.localeCompare(b.experiment) || a.seed - b.seed);
 }
 
-/** One row per result; deviceSharedBy is 1 for a run that had the device to itself. */
-export function summaryRows(results: ResultRecord[]): SummaryRow[] {
-  return results.map((r) => Object.fromEntries(SUMMARY_FIELDS.map((f) => [f, f === "deviceSharedBy" ? (r.deviceSharedBy ?? 1) : r[f]])) as SummaryRow);
+/** Rewrites the profile's summary.json from its result files. */
+export function writeSummary(profile: string, root = resultsRoot()): { file: string; rows: SummaryRow[] } {
+  const rows = summarizeRuns(readAllResults(profile, root));
+  const file = path.join(resultsDir(profile, root), "summary.json");
+  writeJsonAtomic(file, rows);
+  return { file, rows };
 }
 
 /** Writes a result and refreshes the summary of its profile. */
 export function writeResult(result: ResultRecord, root = resultsRoot()): string {
-  const file = resultPath(result.experiment, result.profile, root);
+  const file = resultPath(result.experiment, result.profile, result.seed, root);
   writeJsonAtomic(file, result);
-  const summary = summaryRows(readAllResults(result.profile, root));
-  writeJsonAtomic(path.join(resultsDir(result.profile, root), "summary.json"), summary);
+  writeSummary(result.profile, root);
   return file;
 }
 
@@ -101,11 +116,11 @@ export function writeResult(result: ResultRecord, root = resultsRoot()): string 
 export function finishedLine(result: ResultRecord, reused: boolean, root = resultsRoot()): string {
   if (!reused) {
     const accuracies = `test accuracy ${result.testAccuracy.toFixed(4)} (train ${result.trainAccuracy.toFixed(4)}`;
-    return `${result.experiment}: ${accuracies}, ${result.seconds.toFixed(0)} s)`;
+    return `${result.experiment} seed ${result.seed}: ${accuracies}, ${result.seconds.toFixed(0)} s)`;
   }
-  const file = resultPath(result.experiment, result.profile, root);
+  const file = resultPath(result.experiment, result.profile, result.seed, root);
   const relative = path.relative(projectRoot(), file);
   const shown = relative.startsWith("..") || path.isAbsolute(relative) ? file : relative;
   const when = result.date.replace(/^(\d{4}-\d\d-\d\d)T(\d\d:\d\d).*$/, "$1 $2 UTC");
-  return `${result.experiment}: reused ${shown} (trained on ${result.device}, ${when})`;
+  return `${result.experiment} seed ${result.seed}: reused ${shown} (trained on ${result.device}, ${when})`;
 }

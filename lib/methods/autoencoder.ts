@@ -123,7 +123,7 @@ export async function pretrainAutoencoder(ctx: ExperimentContext, params: Params
     schedule: { peak: params.autoencoderPeakLearningRate as number, warmup: params.autoencoderWarmup as number, decay: "linear" },
     optimizer: { kind: "adam", beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
     seed: ctx.seed,
-    checkpointDir: ctx.checkpointDirOf(`autoencoder-${hash}`),
+    checkpointDir: ctx.sharedCheckpointDir(`autoencoder-${hash}`),
     configHash: hash,
     deadline: ctx.deadline,
     progress: ctx.progress,

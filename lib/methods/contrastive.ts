@@ -335,7 +335,7 @@ export async function pretrainContrastive(ctx: ExperimentContext, params: Params
   const hash = stageHash(params, ctx);
   const all = Int32Array.from([...data.labeled, ...data.unlabeled]).sort();
   const evaluate = probeEvaluation(family.contrastive, ctx, params);
-  const checkpointDir = ctx.checkpointDirOf(`contrastive-${hash}`);
+  const checkpointDir = ctx.sharedCheckpointDir(`contrastive-${hash}`);
   const { task, initial } = await withInitialEvaluation(
     contrastiveTask(family, data.cifar.train.images, all, params.contrastiveBatchSize as number, lossOptions(params), evaluate), checkpointDir,
   );

@@ -4,6 +4,8 @@
 // whose certainty (the top softmax probability) passes the threshold join the labeled ones with their
 // pseudo-label, weighted by a function of that certainty; a NEW classifier (fresh weights) is trained on the
 // union and becomes the next teacher. Weightings:
+//   none        w = 1                                         (no certainty weighting: the control that measures
+//                                                             what the weights add)
 //   confidence  w = p_max                                     (the raw certainty)
 //   softmatch   w = 1 if p_max >= mu, else exp(-(p_max - mu)^2 / (2 sigma^2))   (SoftMatch's truncated
 //               Gaussian; mu and sigma^2 are the mean and variance of the certainties of that round)
@@ -20,10 +22,12 @@ import { EpochRecord, restoreWeights } from "../training/loop";
 import { pausedOutcome } from "./recipe";
 import { newClassifier, trainClassifier } from "./supervised";
 
-export type Weighting = "confidence" | "softmatch";
+export type Weighting = "none" | "confidence" | "softmatch";
 
 export function certaintyWeights(confidence: Float32Array, weighting: Weighting): Float32Array {
+  if (weighting === "none") return new Float32Array(confidence.length).fill(1);
   if (weighting === "confidence") return Float32Array.from(confidence);
+  if (weighting !== "softmatch") throw new Error(`unknown self-training weighting ${JSON.stringify(weighting)}: use none, confidence or softmatch`);
   let mean = 0;
   for (const c of confidence) mean += c;
   mean /= Math.max(1, confidence.length);
