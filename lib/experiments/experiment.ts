@@ -64,6 +64,8 @@ export interface Experiment {
   params: Params;
   /** One run per seed (the full profile runs them all; see Profile.seedCount). */
   seeds: number[];
+  /** A control run that measures one factor (budget, weights), not an answer to its exercise. */
+  control?: boolean;
   run(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome>;
 }
 

@@ -66,7 +66,8 @@ const ex2 = [
   selfTraining("ex2-selftrain-confidence-t0.5", "Self-training, weights = confidence, threshold 0.5", { weighting: "confidence", threshold: 0.5 }),
   selfTraining("ex2-selftrain-softmatch", "Self-training, SoftMatch truncated-Gaussian weights, no threshold", { weighting: "softmatch", threshold: 0 }),
   // The control: the same selection as threshold 0.5 with every weight 1, so the weights' effect is measured.
-  selfTraining("ex2-selftrain-unweighted-t0.5", "Self-training without certainty weights (all 1), threshold 0.5", { weighting: "none", threshold: 0.5 }),
+  // The assignment requires weights, so this is a control, not an answer.
+  { ...selfTraining("ex2-selftrain-unweighted-t0.5", "Self-training without certainty weights (all 1), threshold 0.5 (control)", { weighting: "none", threshold: 0.5 }), control: true },
   fixMatch("ex2-fixmatch-confidence", "Online (FixMatch-style), weights = confidence above 0.95", { weighting: "confidence", threshold: 0.95 }),
 ];
 
@@ -101,7 +102,8 @@ const ex4Budget: Experiment = {
   ...ex1,
   id: "ex4-supervised-40ep",
   exercise: 4,
-  title: "Supervised only, at Exercise 4's budget (40 epochs, labeled batch 128)",
+  title: "Supervised only, at Exercise 4's budget (40 epochs, labeled batch 128; control)",
+  control: true,
   params: { ...SUPERVISED_PARAMS, epochs: ex4.params.epochs, batchSize: ex4.params.labeledBatchSize, peakLearningRate: ex4.params.peakLearningRate, warmup: ex4.params.warmup },
   seeds: seedsFrom(8),
 };
@@ -111,27 +113,38 @@ const byId = (list: Experiment[], id: string) => list.find((e) => e.id === id)!;
 export interface VariantChoice {
   exercise: number;
   candidates: string[];
-  chosen: string;
-  /** Where the choice was made: the validation split (test/selection.test.ts holds it to those results). */
-  chosenOn: "validation";
+  /** The candidate with the best mean accuracy on the validation split (test/selection.test.ts checks it). */
+  validationBest: string;
+  /** The variant Exercise 5 repeats without the outliers. */
+  repeated: string;
+  /** Why `repeated` is not `validationBest`, when it is not (the test requires a reason then). */
+  pending?: string;
 }
 
 /**
  * The variants Exercise 5 repeats without the outliers: per exercise, the candidate with the best mean accuracy on
  * the validation split (`npm run experiments -- <candidates> --profile validation`), never on the test set.
- * Exercise 2's online (FixMatch-style) variant is not a candidate: its validation run was not afforded (see README).
+ * Exercise 2's online (FixMatch-style) variant is not a candidate: no validation run of it was afforded.
  */
 export const EX5_CHOICES: VariantChoice[] = [
-  { exercise: 2, candidates: ex2.filter((e) => e.method === "self-training").map((e) => e.id), chosen: "ex2-selftrain-softmatch", chosenOn: "validation" },
-  { exercise: 3, candidates: ex3.map((e) => e.id), chosen: "ex3-autoencoder-finetuned", chosenOn: "validation" },
+  {
+    exercise: 2,
+    candidates: ex2.filter((e) => e.method === "self-training").map((e) => e.id),
+    validationBest: "ex2-selftrain-unweighted-t0.5",
+    repeated: "ex2-selftrain-softmatch",
+    pending:
+      "Exercise 5 ran with the SoftMatch variant, picked on the test set before the validation split existed; the " +
+      "validation split (one seed, 1,000 images) ranks the unweighted variant first, and Exercise 5 has not been rerun with it yet",
+  },
+  { exercise: 3, candidates: ex3.map((e) => e.id), validationBest: "ex3-autoencoder-finetuned", repeated: "ex3-autoencoder-finetuned" },
 ];
 
 // Exercise 5: the one-class network, then the chosen variant of Exercises 2 and 3 and Exercise 4 again without its
 // outliers. Exercise 1 trains on the labeled images only, which the filter never touches: its result cannot change.
 const ex5 = [
   { id: ONE_CLASS_EXPERIMENT, exercise: 5, method: "one-class", title: "One-class network (nu = 0.9): which unlabeled images are atypical", params: ONE_CLASS_PARAMS, seeds: seedsFrom(6), run: runOneClass },
-  withOutliersRemoved(byId(ex2, EX5_CHOICES[0].chosen), "ex5-selftrain-softmatch", "Self-training (SoftMatch weights) without the outliers"),
-  withOutliersRemoved(byId(ex3, EX5_CHOICES[1].chosen), "ex5-autoencoder-finetuned", "Autoencoder two steps (fine-tuned) without the outliers"),
+  withOutliersRemoved(byId(ex2, EX5_CHOICES[0].repeated), "ex5-selftrain-softmatch", "Self-training (SoftMatch weights) without the outliers"),
+  withOutliersRemoved(byId(ex3, EX5_CHOICES[1].repeated), "ex5-autoencoder-finetuned", "Autoencoder two steps (fine-tuned) without the outliers"),
   withOutliersRemoved(ex4, "ex5-joint", "Autoencoder one step without the outliers"),
 ];
 
