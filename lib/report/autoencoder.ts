@@ -7,7 +7,7 @@ import { encodePng, upscale } from "../images";
 import type { ReconstructionSamples } from "../methods/autoencoder";
 import { REFERENCE_SOLUTION } from "./reference";
 import { acc, minutes, provenanceLine, testCell, timeOf } from "./common";
-import { text, type Phrases } from "./text";
+import { text, type Phrases } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus, versusFigure } from "./verdicts";
 
 interface AutoencoderDetails {
@@ -93,8 +93,8 @@ export function accuracyTableMarkdown(results: SeededResult[]): string {
 export interface AeComparisonFacts {
   rows: { experiment: string; test: Spread; vsEx1?: Versus; vsBest: Versus }[];
   bestEarlier: string;
-  reference: Versus[];
-  referenceFile: string;
+  /** The reference solution's figure for this exercise and each result against it. */
+  reference: { figure: number; file: string; rows: { experiment: string; versus: Versus }[] };
 }
 
 /** How these results compare with every earlier exercise's (and with the reference solution's figure). */
@@ -104,8 +104,11 @@ export function comparisonMarkdown(results: SeededResult[], earlier: SeededResul
   return text().autoencoder.comparison({
     rows: results.map((r) => ({ experiment: r.experiment, test: testSpread(r), vsEx1: ex1 && versus(r, ex1), vsBest: versus(r, bestEarlier) })),
     bestEarlier: bestEarlier.experiment,
-    reference: results.map((r) => versusFigure(r, reference, r.experiment)),
-    referenceFile: REFERENCE_SOLUTION.file,
+    reference: {
+      figure: reference,
+      file: REFERENCE_SOLUTION.file,
+      rows: results.map((r) => ({ experiment: r.experiment, versus: versusFigure(r, reference, "reference") })),
+    },
   });
 }
 

@@ -5,7 +5,7 @@ import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
 import { describeLayers } from "../models/classifier";
 import { acc, int, minutes, pct } from "./format";
-import { text, type Phrases } from "./text";
+import { text, type Phrases } from "./text/index";
 import { testSpread } from "./verdicts";
 
 export { acc, int, minutes, pct };

@@ -10,7 +10,7 @@ import { type ResultRecord, readAllResults } from "../experiments/results";
 import { projectRoot } from "../paths";
 import { REFERENCE_SOLUTION } from "./reference";
 import { acc, minutes, pct, provenanceLine, testCell, timeOf } from "./common";
-import { text } from "./text";
+import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus, versusValues } from "./verdicts";
 
 interface ContrastiveDetails {

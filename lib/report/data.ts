@@ -4,7 +4,7 @@ import { splitDigest } from "../data/split";
 import type { StudyData } from "../data/study";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
 import { int } from "./format";
-import { text } from "./text";
+import { text } from "./text/index";
 
 /** Markdown table: how many images each part holds, in the full split and in this profile. */
 export function splitMarkdown(data: StudyData): string {

@@ -4,7 +4,7 @@ import type { SeededResult } from "../experiments/aggregate";
 import { describeLayers } from "../models/classifier";
 import { PUBLISHED, REFERENCE_SOLUTION } from "./reference";
 import { minutes, provenanceLine } from "./common";
-import { text } from "./text";
+import { text } from "./text/index";
 import { type Versus, testSpread, versusFigure } from "./verdicts";
 
 export function ex1NetworkAnswer(r: SeededResult, model: tfl.LayersModel): string {

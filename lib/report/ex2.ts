@@ -6,7 +6,7 @@ import type { ResultRecord } from "../experiments/results";
 import type { RoundReport } from "../methods/self-training";
 import { REFERENCE_SOLUTION } from "./reference";
 import { acc, int, pct, provenanceLine, testCell, timeOf } from "./common";
-import { text } from "./text";
+import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus, versusValues } from "./verdicts";
 
 const rounds = (r: ResultRecord): RoundReport[] => (r.details.rounds as RoundReport[] | undefined) ?? [];
@@ -152,7 +152,7 @@ export function ex2ImprovementAnswer(results: SeededResult[], ex1: SeededResult)
   const top = best(results);
   return text().ex2.improvement({
     variants: results.length,
-    verdicts: results.map((r) => ({ ...versus(r, ex1), other: r.experiment })),
+    verdicts: results.map((r) => versus(r, ex1)),
     top: top.experiment,
     topTest: testSpread(top),
     topVsEx1: versus(top, ex1),

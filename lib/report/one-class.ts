@@ -5,7 +5,7 @@ import type { Cifar100 } from "../data/cifar100";
 import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
-import { text } from "./text";
+import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus } from "./verdicts";
 
 interface OneClassDetails {
@@ -195,8 +195,8 @@ export interface RepeatedFacts {
   exercise: number;
   repeated: string;
   test: Spread;
-  /** The exercise's variant with the highest mean test accuracy, against the repeated one (absent when it is the repeated one). */
-  bestOther?: Versus;
+  /** The exercise's variant with the highest mean test accuracy and its comparison with the repeated one (absent when it is the repeated one). */
+  bestOther?: { experiment: string; versusRepeated: Versus };
 }
 
 export function ex5RepeatedFacts(pairs: BeforeAfter[], earlier: SeededResult[]): RepeatedFacts[] {
@@ -209,7 +209,7 @@ export function ex5RepeatedFacts(pairs: BeforeAfter[], earlier: SeededResult[]):
         exercise: p.exercise,
         repeated: p.before.experiment,
         test: testSpread(p.before),
-        bestOther: top.experiment === p.before.experiment ? undefined : versus(top, p.before),
+        bestOther: top.experiment === p.before.experiment ? undefined : { experiment: top.experiment, versusRepeated: versus(top, p.before) },
       };
     });
 }

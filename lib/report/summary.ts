@@ -2,7 +2,7 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { SeededResult } from "../experiments/aggregate";
 import { acc, testCell, timeOf } from "./common";
-import { text } from "./text";
+import { text } from "./text/index";
 
 /** Test and train accuracy of every experiment, grouped by exercise. */
 export function studyComparisonChart(results: SeededResult[]): TopLevelSpec {

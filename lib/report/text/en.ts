@@ -264,8 +264,8 @@ export const en = {
         ...f.rows.map(
           (r) => `- **${r.experiment}**: ${spread(r.test)}. ${r.vsEx1 ? `Against Exercise 1: ${verdict(r.vsEx1)}. ` : ""}Against the best earlier result (${f.bestEarlier}): ${verdict(r.vsBest)}.`,
         ),
-        `- The assignment's reference solution reached ${acc(f.reference[0].b.mean)} here (one run; ${f.referenceFile}); against it: ` +
-          f.reference.map((v) => `${v.other} ${verdict(v)}`).join("; ") + ".",
+        `- The assignment's reference solution reached ${acc(f.reference.figure)} here (one run; ${f.reference.file}); against it: ` +
+          f.reference.rows.map((r) => `${r.experiment} ${verdict(r.versus)}`).join("; ") + ".",
       ].join("\n"),
     ex3Conclusions: (f: Ex3Facts) => {
       const lines: string[] = [];
@@ -360,7 +360,7 @@ export const en = {
         .map((r) =>
           `- Exercise ${r.exercise}: **${r.repeated}** (${spread(r.test)}), ` +
           (r.bestOther
-            ? `not the highest mean of its exercise: ${r.bestOther.other} against it is ${verdict(r.bestOther)}.`
+            ? `not the highest mean of its exercise: ${r.bestOther.experiment} against it: ${verdict(r.bestOther.versusRepeated)}.`
             : "the highest mean test accuracy of its exercise."),
         )
         .join("\n"),

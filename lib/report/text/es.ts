@@ -258,8 +258,8 @@ export const es: Phrases = {
         ...f.rows.map(
           (r) => `- **${r.experiment}**: ${spread(r.test)}. ${r.vsEx1 ? `Frente al Ejercicio 1: ${verdict(r.vsEx1)}. ` : ""}Frente al mejor resultado anterior (${f.bestEarlier}): ${verdict(r.vsBest)}.`,
         ),
-        `- La solución de referencia del enunciado obtuvo aquí ${acc(f.reference[0].b.mean)} (una ejecución; ${f.referenceFile}); frente a ella: ` +
-          f.reference.map((v) => `${v.other} ${verdict(v)}`).join("; ") + ".",
+        `- La solución de referencia del enunciado obtuvo aquí ${acc(f.reference.figure)} (una ejecución; ${f.reference.file}); frente a ella: ` +
+          f.reference.rows.map((r) => `${r.experiment} ${verdict(r.versus)}`).join("; ") + ".",
       ].join("\n"),
     ex3Conclusions: (f) => {
       const lines: string[] = [];
@@ -354,7 +354,7 @@ export const es: Phrases = {
         .map((r) =>
           `- Ejercicio ${r.exercise}: **${r.repeated}** (${spread(r.test)}), ` +
           (r.bestOther
-            ? `que no es la de mayor media de su ejercicio: ${r.bestOther.other} frente a ella es ${verdict(r.bestOther)}.`
+            ? `que no es la de mayor media de su ejercicio: ${r.bestOther.experiment} frente a ella: ${verdict(r.bestOther.versusRepeated)}.`
             : "la de mayor precisión media en test de su ejercicio."),
         )
         .join("\n"),
