@@ -11,6 +11,7 @@ import type { StudyData } from "../lib/data/study";
 import { labeledSplit } from "../lib/data/split";
 import { type SeededResult, seededResult } from "../lib/experiments/aggregate";
 import { readAllResults, type ResultRecord, resultPath, writeJsonAtomic } from "../lib/experiments/results";
+import { EXPERIMENTS } from "../lib/experiments/registry";
 import { DEFAULT_CLASSIFIER, buildClassifier, scaleWidths } from "../lib/models/classifier";
 import * as ae from "../lib/report/autoencoder";
 import * as common from "../lib/report/common";
@@ -277,6 +278,7 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
   const out: Record<string, string | TopLevelSpec> = {
     "common.timeOf": common.timeOf({ ...g.ex1, deviceSharedBy: 3 }),
     "common.testCell": common.testCell(g.ex1),
+    "common.titleOf": common.titleOf(g.ex1),
     "common.layerTableMarkdown": common.layerTableMarkdown(model),
     "common.provenanceLine": common.provenanceLine(g.ex1),
     "common.resultsTableMarkdown": common.resultsTableMarkdown(g.filtered5),
@@ -357,7 +359,9 @@ describe("report languages", () => {
   after(() => fs.rmSync(root, { recursive: true, force: true }));
 
   it("has one source per language with the same keys", () => {
-    assert.deepEqual(shape(es), shape(en));
+    // Titles are a lookup by experiment id: English uses the registry's own titles, Spanish names every experiment.
+    assert.deepEqual(shape({ ...es, titles: {} }), shape({ ...en, titles: {} }));
+    assert.deepEqual(EXPERIMENTS.map((e) => e.id).filter((id) => !(id in es.titles)), [], "experiments without a Spanish title");
   });
 
   it("is Spanish by default, English with REPORT_LANG=en, and refuses an unknown language", () => {

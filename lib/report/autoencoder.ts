@@ -6,7 +6,7 @@ import type { ResultRecord } from "../experiments/results";
 import { encodePng, upscale } from "../images";
 import type { ReconstructionSamples } from "../methods/autoencoder";
 import { REFERENCE_SOLUTION } from "./reference";
-import { acc, minutes, provenanceLine, testCell, timeOf } from "./common";
+import { acc, minutes, provenanceLine, testCell, timeOf, titleOf } from "./common";
 import { text, type Phrases } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus, versusFigure } from "./verdicts";
 
@@ -76,7 +76,7 @@ export function hyperParametersMarkdown(results: ResultRecord[]): string {
   const t = text().autoencoder;
   const describe = (r: ResultRecord): string[] =>
     r.method === "autoencoder-two-step" ? t.twoStepParams(r.params, autoencoderStage(r)?.images) : t.oneStepParams(r.params);
-  return results.map((r) => `- **${r.experiment}** (${r.title}):\n${describe(r).map((l) => `  - ${l}`).join("\n")}`).join("\n");
+  return results.map((r) => `- **${r.experiment}** (${titleOf(r)}):\n${describe(r).map((l) => `  - ${l}`).join("\n")}`).join("\n");
 }
 
 export function accuracyTableMarkdown(results: SeededResult[]): string {

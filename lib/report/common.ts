@@ -15,6 +15,9 @@ export function timeOf(r: ResultRecord): string {
   return text().common.time(minutes(r.seconds), r.deviceSharedBy);
 }
 
+/** An experiment's title in the report language (the registry's titles are English). */
+export const titleOf = (r: ResultRecord) => text().titles[r.experiment] ?? r.title;
+
 /** A test accuracy as tables show it: mean ± sd over the seeds and their number. */
 export const testCell = (r: SeededResult) => text().noise.spread(testSpread(r));
 
@@ -40,7 +43,7 @@ export function resultsTableMarkdown(results: SeededResult[]): string {
   return [
     `| ${text().common.resultsColumns.join(" | ")} |`,
     "|---|---|---:|---:|---:|---|",
-    ...results.map((r) => `| ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | ${testCell(r)} | ${timeOf(r)} | ${r.device} |`),
+    ...results.map((r) => `| ${r.experiment} | ${titleOf(r)} | ${acc(r.trainAccuracy)} | ${testCell(r)} | ${timeOf(r)} | ${r.device} |`),
   ].join("\n");
 }
 

@@ -9,7 +9,7 @@ import type { SeededResult } from "../experiments/aggregate";
 import { type ResultRecord, readAllResults } from "../experiments/results";
 import { projectRoot } from "../paths";
 import { REFERENCE_SOLUTION } from "./reference";
-import { acc, minutes, pct, provenanceLine, testCell, timeOf } from "./common";
+import { acc, minutes, pct, provenanceLine, testCell, timeOf, titleOf } from "./common";
 import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus, versusValues } from "./verdicts";
 
@@ -161,7 +161,7 @@ export function hyperParametersMarkdown(results: ResultRecord[]): string {
     const data = { labeled: r.data.labeled, unlabeled: r.data.unlabeled, removedBy: removedBy(r) };
     return isTwoStep(r) ? t.twoStepParams(r.params, data, KNN_TEMPERATURE) : t.oneStepParams(r.params, data, KNN_TEMPERATURE);
   };
-  return results.map((r) => `- **${r.experiment}** (${r.title}):\n${describe(r).map((l) => `  - ${l}`).join("\n")}`).join("\n");
+  return results.map((r) => `- **${r.experiment}** (${titleOf(r)}):\n${describe(r).map((l) => `  - ${l}`).join("\n")}`).join("\n");
 }
 
 function lastProbe(r: ResultRecord): number | undefined {

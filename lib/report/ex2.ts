@@ -5,7 +5,7 @@ import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
 import type { RoundReport } from "../methods/self-training";
 import { REFERENCE_SOLUTION } from "./reference";
-import { acc, int, pct, provenanceLine, testCell, timeOf } from "./common";
+import { acc, int, pct, provenanceLine, testCell, timeOf, titleOf } from "./common";
 import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus, versusValues } from "./verdicts";
 
@@ -117,7 +117,7 @@ export function onlineChart(result: ResultRecord): TopLevelSpec {
 export function ex2ParametersAnswer(results: SeededResult[]): string {
   const t = text().ex2;
   return results
-    .map((r) => `- **${r.experiment}** (${r.title}): ${isRounds(r) ? t.roundParams(r.params) : t.onlineParams(r.params, Math.floor(r.data.labeled / (r.params.batchSize as number)))}.`)
+    .map((r) => `- **${r.experiment}** (${titleOf(r)}): ${isRounds(r) ? t.roundParams(r.params) : t.onlineParams(r.params, Math.floor(r.data.labeled / (r.params.batchSize as number)))}.`)
     .join("\n");
 }
 

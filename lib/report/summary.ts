@@ -1,7 +1,7 @@
 // The comparison of every experiment of the study (notebook 06 ends with it).
 import type { TopLevelSpec } from "vega-lite";
 import type { SeededResult } from "../experiments/aggregate";
-import { acc, testCell, timeOf } from "./common";
+import { acc, testCell, timeOf, titleOf } from "./common";
 import { text } from "./text/index";
 
 /** Test and train accuracy of every experiment, grouped by exercise. */
@@ -31,6 +31,6 @@ export function studyComparisonTable(results: SeededResult[]): string {
   return [
     `| ${text().summary.columns.join(" | ")} |`,
     "|---:|---|---|---:|---:|---:|---|---|",
-    ...results.map((r) => `| ${r.exercise} | ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | **${testCell(r)}** | ${timeOf(r)} | ${r.device} | ${r.profile} |`),
+    ...results.map((r) => `| ${r.exercise} | ${r.experiment} | ${titleOf(r)} | ${acc(r.trainAccuracy)} | **${testCell(r)}** | ${timeOf(r)} | ${r.device} | ${r.profile} |`),
   ].join("\n");
 }

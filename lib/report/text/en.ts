@@ -27,6 +27,8 @@ function verdict(v: Versus): string {
 
 export const en = {
   number: n,
+  /** Experiment titles by id where they differ from the registry's (English) ones: none. */
+  titles: {} as Record<string, string>,
   noise: {
     spread,
     verdict,

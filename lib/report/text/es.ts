@@ -25,6 +25,27 @@ function verdict(v: Versus): string {
 
 export const es: Phrases = {
   number: n,
+  titles: {
+    "ex1-supervised": "Ejercicio 1: el clasificador sobre las 10\u00a0080 imágenes etiquetadas",
+    "ex2-selftrain-confidence-t0.8": "Autoaprendizaje, pesos = certeza, umbral 0.8",
+    "ex2-selftrain-confidence-t0.5": "Autoaprendizaje, pesos = certeza, umbral 0.5",
+    "ex2-selftrain-softmatch": "Autoaprendizaje, pesos gaussianos truncados de SoftMatch, sin umbral",
+    "ex2-selftrain-unweighted-t0.5": "Autoaprendizaje sin pesos de certeza (todos 1), umbral 0.5",
+    "ex2-fixmatch-confidence": "En línea (estilo FixMatch), pesos = certeza por encima de 0.95",
+    "ex3-autoencoder-frozen": "Autoencoder y después el clasificador con el codificador congelado",
+    "ex3-autoencoder-finetuned": "Autoencoder y después el clasificador con el codificador ajustado",
+    "ex4-joint": "Autoencoder y clasificador entrenados a la vez",
+    "ex4-supervised-40ep": "Solo supervisado, con el presupuesto del Ejercicio 4 (40 épocas, lote etiquetado de 128)",
+    "ex5-oneclass": "Red one-class (nu = 0.9): qué imágenes sin etiquetar son atípicas",
+    "ex5-selftrain-softmatch": "Autoaprendizaje (pesos de SoftMatch) sin las atípicas",
+    "ex5-autoencoder-finetuned": "Autoencoder en dos pasos (ajustado) sin las atípicas",
+    "ex5-joint": "Autoencoder en un paso sin las atípicas",
+    "ex6-contrastive-frozen": "Preentrenamiento contrastivo y después el clasificador con el codificador congelado",
+    "ex6-contrastive-finetuned": "Preentrenamiento contrastivo y después el clasificador con el codificador ajustado",
+    "ex6-contrastive-joint": "Pérdida contrastiva y clasificador entrenados a la vez",
+    "ex6-outliers-contrastive-finetuned": "Sin las atípicas: preentrenamiento contrastivo y después el clasificador con el codificador ajustado",
+    "ex6-outliers-contrastive-joint": "Sin las atípicas: pérdida contrastiva y clasificador entrenados a la vez",
+  } as Record<string, string>,
   noise: {
     spread,
     verdict,
