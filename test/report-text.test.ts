@@ -191,6 +191,12 @@ describe("report text follows the results (perturbed copies of the committed res
     assert.doesNotMatch(frozen.ex6TwoStep, /keeps more of what identifies an object/);
     assert.match(lineWith(frozen.ex6TwoStep, "Frozen encoder"), /Redrawing the pixels kept more class information/);
     assert.match(lineWith(render({ "ex6-outliers-contrastive-joint": 0.5 }).ex6Outliers, "ex6-outliers-contrastive-joint"), /: yes: better \(/);
+    assert.match(lineWith(base.ex6TwoStep, "contrastive pretraining"), /optimised its task/);
+    const flat = render({}, (r) => {
+      const stage = r.details.contrastive as { history: { infoNce: number }[] } | undefined;
+      if (stage) stage.history[stage.history.length - 1].infoNce = stage.history[0].infoNce + 1;
+    });
+    assert.match(lineWith(flat.ex6TwoStep, "contrastive pretraining"), /did not lower its loss/);
   });
 
   it("makes no claim from one seed per experiment", () => {

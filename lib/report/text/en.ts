@@ -217,7 +217,7 @@ export const en = {
             (kind === "worse"
               ? o.precision < 0.8
                 ? "The network became confident on unlabeled images it labels wrongly (confirmation bias), which the threshold alone does not prevent at this short schedule; the round-based variants, whose teacher is a finished network, do not have that feedback loop."
-                : "Its confident pseudo-labels were mostly right, so the shortfall is not confirmation bias: the schedule is too short for the network to make use of them."
+                : "Its confident pseudo-labels were mostly right: confirmation bias does not explain the shortfall."
               : kind === "better"
                 ? "Its confident pseudo-labels added enough correct signal to beat the supervised network."
                 : ""),
@@ -227,7 +227,7 @@ export const en = {
       lines.push(
         `- Train accuracy is measured on the labeled images only. From ${acc(tr.ex1)} (Exercise 1) it ${tr.allLower ? "falls" : "moves"} to ` +
           `${tr.variants.map((v) => `${acc(v.train)} (${v.experiment})`).join(", ")}` +
-          (tr.allLower ? ": the pseudo-labelled images outnumber the labeled ones, so the networks memorise the labeled images less" : "") +
+          (tr.allLower ? ": trained on pseudo-labelled images as well, the networks memorise the labeled ones less" : "") +
           `; the gap between train and test accuracy ${tr.bestGap < tr.ex1Gap ? "narrows" : "widens"} from ${pp(tr.ex1Gap).replace("+", "")} to ${pp(tr.bestGap).replace("+", "")} for the variant with the highest mean (${tr.best}).`,
       );
       return lines.join("\n");
@@ -453,7 +453,7 @@ export const en = {
       if (pre) {
         const k = claim(pre.probe);
         lines.push(
-          `- The contrastive pretraining optimised its task: over ${pre.epochs} epochs on ${int(pre.images)} images (${pre.time}) the InfoNCE fell from ${pre.infoNce[0].toFixed(3)} to ${pre.infoNce[1].toFixed(3)} ` +
+          `- ${pre.infoNce[1] < pre.infoNce[0] ? "The contrastive pretraining optimised its task" : "The contrastive pretraining did not lower its loss"}: over ${pre.epochs} epochs on ${int(pre.images)} images (${pre.time}) the InfoNCE went from ${pre.infoNce[0].toFixed(3)} to ${pre.infoNce[1].toFixed(3)} ` +
             `and each view found its own pair among the batch in ${pct(pre.ownView[0])} → ${pct(pre.ownView[1])} of the rows, with ${pre.clustersInUse} clusters in use (the largest holding ${pct(pre.largestCluster)} of the labeled images). ` +
             `The k-NN probe of its pooled features, untrained network → end: ${pct(pre.probe.b.mean)} → ${pct(pre.probe.a.mean)}, ${verdict(pre.probe)}. ` +
             (k === "better" ? "The features group images of the same class better than at the start, without any label."

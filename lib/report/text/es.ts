@@ -230,7 +230,7 @@ export const es: Phrases = {
             (kind === "worse"
               ? o.precision < 0.8
                 ? "La red se volvió segura sobre imágenes sin etiquetar que etiqueta mal (sesgo de confirmación), algo que el umbral por sí solo no evita con un entrenamiento tan corto; las variantes por rondas, cuyo profesor es una red ya entrenada, no tienen ese bucle de realimentación."
-                : "Sus pseudoetiquetas seguras eran casi todas correctas, así que la diferencia no se debe al sesgo de confirmación: el entrenamiento es demasiado corto para que la red las aproveche."
+                : "Sus pseudoetiquetas seguras eran casi todas correctas: el sesgo de confirmación no explica la diferencia."
               : kind === "better"
                 ? "Sus pseudoetiquetas seguras aportaron suficiente señal correcta para superar a la red supervisada."
                 : ""),
@@ -240,7 +240,7 @@ export const es: Phrases = {
       lines.push(
         `- La precisión en entrenamiento se mide solo sobre las imágenes etiquetadas. Desde ${acc(tr.ex1)} (Ejercicio 1) ${tr.allLower ? "baja" : "pasa"} a ` +
           `${tr.variants.map((v) => `${acc(v.train)} (${v.experiment})`).join(", ")}` +
-          (tr.allLower ? ": las imágenes pseudoetiquetadas superan en número a las etiquetadas, así que las redes memorizan menos las etiquetadas" : "") +
+          (tr.allLower ? ": al entrenarse también con imágenes pseudoetiquetadas, las redes memorizan menos las etiquetadas" : "") +
           `; la brecha entre entrenamiento y test ${tr.bestGap < tr.ex1Gap ? "se estrecha" : "se ensancha"} de ${pp(tr.ex1Gap).replace("+", "")} a ${pp(tr.bestGap).replace("+", "")} en la variante de mayor media (${tr.best}).`,
       );
       return lines.join("\n");
@@ -466,7 +466,7 @@ export const es: Phrases = {
       if (pre) {
         const k = claim(pre.probe);
         lines.push(
-          `- El preentrenamiento contrastivo optimizó su tarea: en ${pre.epochs} épocas sobre ${int(pre.images)} imágenes (${pre.time}) la InfoNCE bajó de ${pre.infoNce[0].toFixed(3)} a ${pre.infoNce[1].toFixed(3)} ` +
+          `- ${pre.infoNce[1] < pre.infoNce[0] ? "El preentrenamiento contrastivo optimizó su tarea" : "El preentrenamiento contrastivo no redujo su pérdida"}: en ${pre.epochs} épocas sobre ${int(pre.images)} imágenes (${pre.time}) la InfoNCE pasó de ${pre.infoNce[0].toFixed(3)} a ${pre.infoNce[1].toFixed(3)} ` +
             `y cada vista encontró a su pareja en el lote en el ${pct(pre.ownView[0])} → ${pct(pre.ownView[1])} de las filas, con ${pre.clustersInUse} clústeres en uso (el mayor con el ${pct(pre.largestCluster)} de las imágenes etiquetadas). ` +
             `La sonda k-NN de sus características agregadas, red sin entrenar → final: ${pct(pre.probe.b.mean)} → ${pct(pre.probe.a.mean)}, ${verdict(pre.probe)}. ` +
             (k === "better" ? "Las características agrupan las imágenes de una misma clase mejor que al principio, sin ninguna etiqueta."
