@@ -209,7 +209,8 @@ export function ex5RepeatedFacts(pairs: BeforeAfter[], earlier: SeededResult[]):
         exercise: p.exercise,
         repeated: p.before.experiment,
         test: testSpread(p.before),
-        bestOther: top.experiment === p.before.experiment ? undefined : { experiment: top.experiment, versusRepeated: versus(top, p.before) },
+        // A tie with the repeated variant keeps it as the best.
+        bestOther: top.testAccuracy > p.before.testAccuracy ? { experiment: top.experiment, versusRepeated: versus(top, p.before) } : undefined,
       };
     });
 }
