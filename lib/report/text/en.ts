@@ -10,6 +10,9 @@ import { numberFormat } from "./numbers";
 
 const n = numberFormat({ thousands: ",", percentSign: "%", pointsUnit: "pp" });
 const { acc, pct, pp, int } = n;
+/** The study's noise rule, as the reports state it. */
+const rule = "A difference counts as better or worse only beyond two standard errors of the difference over the seeds; with one seed on a side no claim is made.";
+
 /** A published figure or range, in %. */
 const about = (range: number[]) => `about ${range.join("-")}%`;
 const seedsWord = (k: number) => `${k} seed${k === 1 ? "" : "s"}`;
@@ -34,7 +37,7 @@ export const en = {
     verdict,
     /** The one-word verdict, for headlines. */
     word: (v: Versus): string => (v.standardError === null ? "no claim from one run" : v.verdict === "within-noise" ? "within noise" : v.verdict),
-    rule: "A difference counts as better or worse only beyond two standard errors of the difference over the seeds; with one seed on a side no claim is made.",
+    rule,
   },
   common: {
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU shared by up to ${sharedBy} runs)` : time),
@@ -151,8 +154,7 @@ export const en = {
       `warm-up ${pct(p.warmup as number, 0)}, linear decay, weight decay ${p.weightDecay}`,
     accuracyColumns: ["model", "train accuracy (labeled images)", "test accuracy (mean ± sd, seeds)", "vs Exercise 1", "time¹", "run"],
     ex1Row: (id: string) => `${id} (Exercise 1)`,
-    timeFootnote: "¹ Wall time of the whole experiment (per seed); for the round-based variants it includes training their round-0 teacher (Exercise 1). " +
-      "Verdicts by the study's noise rule: better or worse only beyond two standard errors over the seeds.",
+    timeFootnote: `¹ Wall time of the whole experiment (per seed); for the round-based variants it includes training their round-0 teacher (Exercise 1). ${rule}`,
     improvement: (f: ImprovementFacts) => {
       const count = (kind: string) => f.verdicts.filter((v) => (v.standardError === null ? "none" : v.verdict) === kind).length;
       const [better, worse, within, none] = [count("better"), count("worse"), count("within-noise"), count("none")];
@@ -445,6 +447,7 @@ export const en = {
           ].filter((x) => x);
           return `- **${r.experiment}**: ${spread(r.test)}; ${parts.join("; ")}.`;
         }),
+        `- ${rule}`,
         `- The assignment's reference solution reached ${acc(f.reference.test)} with its version of this technique (${acc(f.reference.outliersRemoved)} with outliers removed; one run each; ${f.reference.file}).`,
       ].join("\n"),
     twoStepConclusions: (f: TwoStepFacts) => {

@@ -8,6 +8,9 @@ import { numberFormat } from "./numbers";
 // Separador de miles: espacio no separable; el signo % va separado por un espacio (Ortografía de la RAE, 2010).
 const n = numberFormat({ thousands: "\u00a0", percentSign: "\u00a0%", pointsUnit: "p.p." });
 const { acc, pct, pp, int } = n;
+/** La regla de ruido del estudio, tal como la enuncian los informes. */
+const rule = "Una diferencia cuenta como mejor o peor solo si supera dos errores estándar de la diferencia sobre las semillas; con una sola semilla en un lado no se afirma nada.";
+
 /** Una cifra o un intervalo publicado, en %. */
 const about = (range: number[]) => `alrededor del ${range.join("-")}\u00a0%`;
 const seedsWord = (k: number) => `${k} semilla${k === 1 ? "" : "s"}`;
@@ -50,7 +53,7 @@ export const es: Phrases = {
     spread,
     verdict,
     word: (v: Versus) => (v.standardError === null ? "sin afirmación con una ejecución" : v.verdict === "within-noise" ? "dentro del ruido" : v.verdict === "better" ? "mejor" : "peor"),
-    rule: "Una diferencia cuenta como mejor o peor solo si supera dos errores estándar de la diferencia sobre las semillas; con una sola semilla en un lado no se afirma nada.",
+    rule,
   },
   common: {
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU compartida por hasta ${sharedBy} ejecuciones)` : time),
@@ -164,8 +167,7 @@ export const es: Phrases = {
       `calentamiento ${pct(p.warmup as number, 0)}, decaimiento lineal, decaimiento de pesos ${p.weightDecay}`,
     accuracyColumns: ["modelo", "precisión en entrenamiento (imágenes etiquetadas)", "precisión en test (media ± desv., semillas)", "frente al Ejercicio 1", "tiempo¹", "ejecución"],
     ex1Row: (id) => `${id} (Ejercicio 1)`,
-    timeFootnote: "¹ Tiempo real de todo el experimento (por semilla); en las variantes por rondas incluye entrenar su profesor de la ronda 0 (Ejercicio 1). " +
-      "Veredictos según la regla de ruido del estudio: mejor o peor solo por encima de dos errores estándar sobre las semillas.",
+    timeFootnote: `¹ Tiempo real de todo el experimento (por semilla); en las variantes por rondas incluye entrenar su profesor de la ronda 0 (Ejercicio 1). ${rule}`,
     improvement: (f) => {
       const count = (kind: string) => f.verdicts.filter((v) => (v.standardError === null ? "none" : v.verdict) === kind).length;
       const [better, worse, within, none] = [count("better"), count("worse"), count("within-noise"), count("none")];
@@ -458,6 +460,7 @@ export const es: Phrases = {
           ].filter((x) => x);
           return `- **${r.experiment}**: ${spread(r.test)}; ${parts.join("; ")}.`;
         }),
+        `- ${rule}`,
         `- La solución de referencia del enunciado obtuvo ${acc(f.reference.test)} con su versión de esta técnica (${acc(f.reference.outliersRemoved)} sin las atípicas; una ejecución cada una; ${f.reference.file}).`,
       ].join("\n"),
     twoStepConclusions: (f) => {
