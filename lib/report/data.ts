@@ -3,7 +3,7 @@ import type { TopLevelSpec } from "vega-lite";
 import { splitDigest } from "../data/split";
 import type { StudyData } from "../data/study";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
-import { int } from "./format";
+import { int, pct } from "./format";
 import { text } from "./text/index";
 
 /** Markdown table: how many images each part holds, in the full split and in this profile. */
@@ -11,7 +11,7 @@ export function splitMarkdown(data: StudyData): string {
   const { split, labeled, unlabeled, test, cifar, profile } = data;
   const total = cifar.train.count;
   const t = text().data;
-  const share = (n: number) => text().number.pct(n / total, 2);
+  const share = (n: number) => pct(n / total, 2);
   return [
     `| ${t.splitColumns(int(total), profile.name).join(" | ")} |`,
     "|---|---:|---:|---:|",

@@ -6,6 +6,7 @@ import type { ResultRecord } from "../experiments/results";
 import type { RoundReport } from "../methods/self-training";
 import { REFERENCE_SOLUTION } from "./reference";
 import { acc, int, pct, provenanceLine, testCell, timeOf, titleOf } from "./common";
+import { pp } from "./format";
 import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus, versusValues } from "./verdicts";
 
@@ -130,7 +131,7 @@ export function ex2AccuracyTable(results: SeededResult[], ex1: SeededResult): st
     `| ${t.ex1Row(ex1.experiment)} | ${acc(ex1.trainAccuracy)} | ${testCell(ex1)} | | ${timeOf(ex1)} | ${provenanceLine(ex1)} |`,
     ...results.map((r) => {
       const v = versus(r, ex1);
-      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${testCell(r)}** | ${text().number.pp(v.difference)}: ${noise.word(v)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
+      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${testCell(r)}** | ${pp(v.difference)}: ${noise.word(v)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
     }),
     "",
     t.timeFootnote,

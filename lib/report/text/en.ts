@@ -37,7 +37,6 @@ export const en = {
     verdict,
     /** The one-word verdict, for headlines. */
     word: (v: Versus): string => (v.standardError === null ? "no claim from one run" : v.verdict === "within-noise" ? "within noise" : v.verdict),
-    rule,
   },
   common: {
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU shared by up to ${sharedBy} runs)` : time),

@@ -53,7 +53,6 @@ export const es: Phrases = {
     spread,
     verdict,
     word: (v: Versus) => (v.standardError === null ? "sin afirmación con una ejecución" : v.verdict === "within-noise" ? "dentro del ruido" : v.verdict === "better" ? "mejor" : "peor"),
-    rule,
   },
   common: {
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU compartida por hasta ${sharedBy} ejecuciones)` : time),
