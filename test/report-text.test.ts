@@ -41,26 +41,21 @@ function inLang<T>(lang: string | undefined, fn: () => T): T {
   }
 }
 
-function committedRuns(): ResultRecord[] {
-  const runs = readAllResults("full", COMMITTED);
-  assert.ok(runs.length > 0, `no result files under ${COMMITTED}: the report tests render from the committed results`);
-  return runs;
-}
-
 /** Seed offsets of a staged experiment: its seeds spread by ±0.001 around the mean (sample sd 0.001). */
 const OFFSETS = [-0.001, 0, 0.001];
 
 /**
- * Copies the committed results into a temporary results folder, each experiment as `seeds` seeds whose test
- * accuracies average its committed value, or `at[id]` where given; `edit` may change any seed's record further.
+ * Copies the committed results into a temporary results folder, each experiment as `seeds` seeds (copies of its
+ * first seed's record) whose test accuracies average its committed mean, or `at[id]` where given; `edit` may change
+ * any seed's record further.
  */
 function stage(at: Record<string, number> = {}, seeds = 3, edit: (r: ResultRecord) => void = () => {}): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "report-text-"));
-  for (const r of committedRuns()) {
+  for (const committed of load(COMMITTED).values()) {
     for (let k = 0; k < seeds; k++) {
-      const copy = JSON.parse(JSON.stringify(r)) as ResultRecord;
+      const copy = JSON.parse(JSON.stringify(committed.runs[0])) as ResultRecord;
       copy.seed = 100 + k;
-      copy.testAccuracy = (at[r.experiment] ?? r.testAccuracy) + (seeds === 1 ? 0 : OFFSETS[k]);
+      copy.testAccuracy = (at[copy.experiment] ?? committed.testAccuracy) + (seeds === 1 ? 0 : OFFSETS[k]);
       edit(copy);
       writeJsonAtomic(resultPath(copy.experiment, "full", copy.seed, root), copy);
     }
@@ -72,6 +67,7 @@ type Results = Map<string, SeededResult>;
 
 function load(root: string): Results {
   const runs = readAllResults("full", root);
+  assert.ok(runs.length > 0, `no result files under ${root}: the report tests render from the committed results`);
   return new Map([...new Set(runs.map((r) => r.experiment))].map((id) => [id, seededResult(runs.filter((r) => r.experiment === id))]));
 }
 
