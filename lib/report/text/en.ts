@@ -20,12 +20,11 @@ const spread = (s: Spread) => `${acc(s.mean)}${s.sd === null ? "" : ` ± ${acc(s
 
 /** better / worse / within noise / no claim, with the numbers behind it. */
 function verdict(v: Versus): string {
-  if (v.standardError === null) {
-    return `${pp(v.difference)}, no claim possible: one run ${v.a.n === 1 && v.b.n === 1 ? "per side" : "on a side"}`;
-  }
-  const se = `two standard errors over the seeds: ${pp(2 * v.standardError).replace("+", "±")}`;
-  if (v.verdict === "within-noise") return `within noise (${pp(v.difference)}, under ${se}; ${spread(v.a)} against ${spread(v.b)})`;
-  return `${v.verdict} (${pp(v.difference)}, beyond ${se})`;
+  const kind = claim(v);
+  if (kind === "none") return `${pp(v.difference)}, no claim possible: one run ${v.a.n === 1 && v.b.n === 1 ? "per side" : "on a side"}`;
+  const se = `two standard errors over the seeds: ${pp(2 * v.standardError!).replace("+", "±")}`;
+  if (kind === "within-noise") return `within noise (${pp(v.difference)}, under ${se}; ${spread(v.a)} against ${spread(v.b)})`;
+  return `${kind} (${pp(v.difference)}, beyond ${se})`;
 }
 
 export const en = {
@@ -36,7 +35,7 @@ export const en = {
     spread,
     verdict,
     /** The one-word verdict, for headlines. */
-    word: (v: Versus): string => (v.standardError === null ? "no claim from one run" : v.verdict === "within-noise" ? "within noise" : v.verdict),
+    word: (v: Versus): string => ({ better: "better", worse: "worse", "within-noise": "within noise", none: "no claim from one run" })[claim(v)],
   },
   common: {
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU shared by up to ${sharedBy} runs)` : time),
@@ -155,7 +154,7 @@ export const en = {
     ex1Row: (id: string) => `${id} (Exercise 1)`,
     timeFootnote: `¹ Wall time of the whole experiment (per seed); for the round-based variants it includes training their round-0 teacher (Exercise 1). ${rule}`,
     improvement: (f: ImprovementFacts) => {
-      const count = (kind: string) => f.verdicts.filter((v) => (v.standardError === null ? "none" : v.verdict) === kind).length;
+      const count = (kind: string) => f.verdicts.filter((v) => claim(v) === kind).length;
       const [better, worse, within, none] = [count("better"), count("worse"), count("within-noise"), count("none")];
       const tally = [
         better ? `${better} better than Exercise 1's ${spread(f.ex1Test)}` : "",
@@ -163,7 +162,7 @@ export const en = {
         within ? `${within} within noise of it` : "",
         none ? `${none} without a claim (one run on a side)` : "",
       ].filter((x) => x);
-      const ours = f.topVsEx1.standardError === null ? "none" : f.topVsEx1.verdict;
+      const ours = claim(f.topVsEx1);
       const refFell = f.reference.ex2 < f.reference.ex1;
       return (
         `Of the ${f.variants} variants: ${tally.join(", ")}. The highest mean, **${f.top}**, reaches **${spread(f.topTest)}** against Exercise 1: ${verdict(f.topVsEx1)}. ` +
@@ -175,7 +174,7 @@ export const en = {
       const lines: string[] = [];
       if (f.thresholds) {
         const { low, high, lowVsHigh } = f.thresholds;
-        const kind = lowVsHigh.standardError === null ? "none" : lowVsHigh.verdict;
+        const kind = claim(lowVsHigh);
         lines.push(
           `- **${kind === "better" ? "Quantity beat purity" : kind === "worse" ? "Purity beat quantity" : "Quantity against purity: no measurable winner"}.** In round 1 the 0.8 threshold kept ${int(high.added)} images at ` +
             `${pct(high.precision)} precision, the 0.5 threshold ${int(low.added)} at ${pct(low.precision)}; threshold 0.5 against 0.8: ${verdict(lowVsHigh)}.` +
@@ -185,7 +184,7 @@ export const en = {
       }
       if (f.softMatch) {
         const s = f.softMatch;
-        const kind = !s.vsThresholded ? "none" : s.vsThresholded.standardError === null ? "none" : s.vsThresholded.verdict;
+        const kind = s.vsThresholded ? claim(s.vsThresholded) : "none";
         lines.push(
           `- **SoftMatch weights, no threshold**: every unlabeled image joins with a weight that is 1 above the mean certainty and falls off as a Gaussian below it` +
             `${s.meanWeight !== undefined && s.precision !== undefined ? ` (mean weight ${s.meanWeight.toFixed(2)}; precision of all pseudo-labels ${pct(s.precision)})` : ""}. ` +
@@ -197,7 +196,7 @@ export const en = {
         );
       }
       if (f.rounds) {
-        const kinds = f.rounds.gains.map((g) => (g.standardError === null ? "none" : g.verdict));
+        const kinds = f.rounds.gains.map(claim);
         const helped = kinds.filter((k) => k === "better").length;
         const head = kinds.every((k) => k === "none") ? "Later rounds: no claim from one run"
           : helped === kinds.length ? "Later rounds helped every variant"
@@ -211,7 +210,7 @@ export const en = {
       }
       if (f.online) {
         const o = f.online;
-        const kind = o.vsEx1.standardError === null ? "none" : o.vsEx1.verdict;
+        const kind = claim(o.vsEx1);
         lines.push(
           `- **The online (FixMatch-style) variant reached ${spread(o.test)}** in ${o.epochs} epochs; against Exercise 1: ${verdict(o.vsEx1)}. ` +
             `The hidden labels (seed ${o.seed}): at the end ${pct(o.maskRate)} of the unlabeled images passed the ${o.threshold} threshold and ${pct(o.precision)} of those pseudo-labels were right. ` +

@@ -18,12 +18,11 @@ const spread = (s: Spread) => `${acc(s.mean)}${s.sd === null ? "" : ` ± ${acc(s
 
 /** mejor / peor / dentro del ruido / sin afirmación, con los números en que se basa. */
 function verdict(v: Versus): string {
-  if (v.standardError === null) {
-    return `${pp(v.difference)}, sin afirmación posible: una sola ejecución ${v.a.n === 1 && v.b.n === 1 ? "por lado" : "en un lado"}`;
-  }
-  const se = `dos errores estándar sobre las semillas: ${pp(2 * v.standardError).replace("+", "±")}`;
-  if (v.verdict === "within-noise") return `dentro del ruido (${pp(v.difference)}, menos de ${se}; ${spread(v.a)} frente a ${spread(v.b)})`;
-  return `${v.verdict === "better" ? "mejor" : "peor"} (${pp(v.difference)}, más de ${se})`;
+  const kind = claim(v);
+  if (kind === "none") return `${pp(v.difference)}, sin afirmación posible: una sola ejecución ${v.a.n === 1 && v.b.n === 1 ? "por lado" : "en un lado"}`;
+  const se = `dos errores estándar sobre las semillas: ${pp(2 * v.standardError!).replace("+", "±")}`;
+  if (kind === "within-noise") return `dentro del ruido (${pp(v.difference)}, menos de ${se}; ${spread(v.a)} frente a ${spread(v.b)})`;
+  return `${kind === "better" ? "mejor" : "peor"} (${pp(v.difference)}, más de ${se})`;
 }
 
 export const es: Phrases = {
@@ -52,7 +51,7 @@ export const es: Phrases = {
   noise: {
     spread,
     verdict,
-    word: (v: Versus) => (v.standardError === null ? "sin afirmación con una ejecución" : v.verdict === "within-noise" ? "dentro del ruido" : v.verdict === "better" ? "mejor" : "peor"),
+    word: (v: Versus) => ({ better: "mejor", worse: "peor", "within-noise": "dentro del ruido", none: "sin afirmación con una ejecución" })[claim(v)],
   },
   common: {
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU compartida por hasta ${sharedBy} ejecuciones)` : time),
@@ -168,7 +167,7 @@ export const es: Phrases = {
     ex1Row: (id) => `${id} (Ejercicio 1)`,
     timeFootnote: `¹ Tiempo real de todo el experimento (por semilla); en las variantes por rondas incluye entrenar su profesor de la ronda 0 (Ejercicio 1). ${rule}`,
     improvement: (f) => {
-      const count = (kind: string) => f.verdicts.filter((v) => (v.standardError === null ? "none" : v.verdict) === kind).length;
+      const count = (kind: string) => f.verdicts.filter((v) => claim(v) === kind).length;
       const [better, worse, within, none] = [count("better"), count("worse"), count("within-noise"), count("none")];
       const tally = [
         better ? `${better} mejor${better === 1 ? "" : "es"} que el ${spread(f.ex1Test)} del Ejercicio 1` : "",
@@ -176,7 +175,7 @@ export const es: Phrases = {
         within ? `${within} dentro del ruido respecto a él` : "",
         none ? `${none} sin afirmación posible (una sola ejecución en un lado)` : "",
       ].filter((x) => x);
-      const ours = f.topVsEx1.standardError === null ? "none" : f.topVsEx1.verdict;
+      const ours = claim(f.topVsEx1);
       const refFell = f.reference.ex2 < f.reference.ex1;
       return (
         `De las ${f.variants} variantes: ${tally.join(", ")}. La de mayor media, **${f.top}**, llega a **${spread(f.topTest)}**; frente al Ejercicio 1: ${verdict(f.topVsEx1)}. ` +
@@ -188,7 +187,7 @@ export const es: Phrases = {
       const lines: string[] = [];
       if (f.thresholds) {
         const { low, high, lowVsHigh } = f.thresholds;
-        const kind = lowVsHigh.standardError === null ? "none" : lowVsHigh.verdict;
+        const kind = claim(lowVsHigh);
         lines.push(
           `- **${kind === "better" ? "La cantidad ganó a la pureza" : kind === "worse" ? "La pureza ganó a la cantidad" : "Cantidad frente a pureza: sin ganador medible"}.** En la ronda 1 el umbral 0.8 conservó ${int(high.added)} imágenes con ` +
             `una precisión del ${pct(high.precision)}, el umbral 0.5 ${int(low.added)} con un ${pct(low.precision)}; umbral 0.5 frente a 0.8: ${verdict(lowVsHigh)}.` +
@@ -198,7 +197,7 @@ export const es: Phrases = {
       }
       if (f.softMatch) {
         const s = f.softMatch;
-        const kind = !s.vsThresholded ? "none" : s.vsThresholded.standardError === null ? "none" : s.vsThresholded.verdict;
+        const kind = s.vsThresholded ? claim(s.vsThresholded) : "none";
         lines.push(
           `- **Pesos de SoftMatch, sin umbral**: todas las imágenes sin etiquetar entran con un peso que vale 1 por encima de la certeza media y cae como una gaussiana por debajo` +
             `${s.meanWeight !== undefined && s.precision !== undefined ? ` (peso medio ${s.meanWeight.toFixed(2)}; precisión de todas las pseudoetiquetas ${pct(s.precision)})` : ""}. ` +
@@ -210,7 +209,7 @@ export const es: Phrases = {
         );
       }
       if (f.rounds) {
-        const kinds = f.rounds.gains.map((g) => (g.standardError === null ? "none" : g.verdict));
+        const kinds = f.rounds.gains.map(claim);
         const helped = kinds.filter((k) => k === "better").length;
         const head = kinds.every((k) => k === "none") ? "Rondas posteriores: sin afirmación con una ejecución"
           : helped === kinds.length ? "Las rondas posteriores ayudaron a todas las variantes"
@@ -224,7 +223,7 @@ export const es: Phrases = {
       }
       if (f.online) {
         const o = f.online;
-        const kind = o.vsEx1.standardError === null ? "none" : o.vsEx1.verdict;
+        const kind = claim(o.vsEx1);
         lines.push(
           `- **La variante en línea (estilo FixMatch) llegó a ${spread(o.test)}** en ${o.epochs} épocas; frente al Ejercicio 1: ${verdict(o.vsEx1)}. ` +
             `Las etiquetas ocultas (semilla ${o.seed}): al final el ${pct(o.maskRate)} de las imágenes sin etiquetar superaba el umbral ${o.threshold} y el ${pct(o.precision)} de esas pseudoetiquetas era correcto. ` +
