@@ -3,7 +3,7 @@
 // `full` is the assignment's scale and is meant for a GPU. `smoke` runs the very same code paths on a few
 // hundred images for an epoch or two, so CI on a 2-core CPU machine can execute every notebook end to end.
 
-export type ProfileName = "full" | "smoke";
+export type ProfileName = "full" | "smoke" | "validation";
 
 export interface Profile {
   name: ProfileName;
@@ -22,6 +22,11 @@ export interface Profile {
   widthScale: number;
   /** How many of each experiment's seeds run (the first ones of its list in the registry). */
   seedCount: number;
+  /**
+   * Labeled images held out as the validation split (lib/data/validation.ts): training uses the rest and every
+   * "test" accuracy of the run is measured on them instead of the test set. null: train on all, test on the test set.
+   */
+  validationSize: number | null;
 }
 
 export const PROFILES: Record<ProfileName, Profile> = {
@@ -35,6 +40,7 @@ export const PROFILES: Record<ProfileName, Profile> = {
     maxBatchSize: null,
     widthScale: 1,
     seedCount: 3,
+    validationSize: null,
   },
   smoke: {
     name: "smoke",
@@ -46,6 +52,19 @@ export const PROFILES: Record<ProfileName, Profile> = {
     maxBatchSize: 64,
     widthScale: 0.25,
     seedCount: 1,
+    validationSize: null,
+  },
+  validation: {
+    name: "validation",
+    description: "the full scale with 1,000 labeled images held out: choices between variants are made on them, never on the test set",
+    labeledLimit: null,
+    unlabeledLimit: null,
+    testLimit: null,
+    maxEpochs: null,
+    maxBatchSize: null,
+    widthScale: 1,
+    seedCount: 1,
+    validationSize: 1000,
   },
 };
 

@@ -19,7 +19,8 @@ Trains every seed of the selected experiments and writes results/<id>/seed-<n>.j
 other profiles); a seed whose result exists for the same configuration is reused, not retrained.
 
 selection        experiment ids, prefixes such as ex2, globs such as 'ex2-self*', or all (--list shows them)
---profile NAME   full (the default, the assignment's scale: meant for a GPU) or smoke (tiny, for a CPU)
+--profile NAME   full (the default, the assignment's scale: meant for a GPU), smoke (tiny, for a CPU) or validation
+                 (full scale, 1,000 labeled images held out and evaluated on: where variants are chosen)
 --seeds LIST     comma-separated seeds replacing every experiment's own (full: 3 per experiment, smoke: the first)
 --replicate K    only the K-th seed of each experiment's list (1-based), e.g. one process per seed on the GPU host
 --force          retrain even when a result of the same configuration exists

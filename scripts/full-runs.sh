@@ -8,9 +8,10 @@
 #
 # Why at once: one TF.js process leaves the GPU idle between its kernel launches (about 0.2 ms of host work per
 # launch, docs/perf-notes.md), so the GPU has room for other processes; the host has a core per process.
-# Each line of JOBS runs in its own process, in order; experiments that share a pretraining stage share a line.
-# A line starting with "@" needs the one-class network's outliers (ex5-oneclass, the first line): it waits for
-# that result instead of training it a second time. Every process pauses (checkpointed) before SECONDS have
+# Each line of JOBS runs in its own process, in order, every seed of its experiments (or, with "--replicate K" in
+# the line, the K-th); experiments that share a pretraining stage share a line. A line starting with "@<id>/seed-<n>"
+# needs that result (and the weights of that run) from another line: it waits for the result file instead of
+# training it a second time (the one-class network's outliers, Exercise 1's network that students start from). Every process pauses (checkpointed) before SECONDS have
 # passed; running the same command again resumes them. Results record DEVICE_SHARED_BY, since their wall time
 # is that of a shared GPU.
 set -u
@@ -26,17 +27,16 @@ JOBS=(
   "ex4-joint"
   "ex6-contrastive-frozen ex6-contrastive-finetuned"
   "ex6-contrastive-joint"
-  "@ex5-autoencoder-finetuned"
-  "@ex5-joint"
-  "@ex6-outliers-contrastive-finetuned"
-  "@ex6-outliers-contrastive-joint"
+  "@ex5-oneclass/seed-206 ex5-autoencoder-finetuned"
+  "@ex5-oneclass/seed-206 ex5-joint"
+  "@ex5-oneclass/seed-206 ex6-outliers-contrastive-finetuned"
+  "@ex5-oneclass/seed-206 ex6-outliers-contrastive-joint"
 )
 # JOB_LINES="a b;c" replaces the lines above (for example the ablation variants of scripts/ablate-contrastive.ts).
 if [ -n "${JOB_LINES:-}" ]; then IFS=';' read -r -a JOBS <<< "$JOB_LINES"; fi
 if [ -n "${ONLY:-}" ]; then
   kept=(); for line in "${JOBS[@]}"; do [[ $line == *"$ONLY"* ]] && kept+=("$line"); done; JOBS=("${kept[@]}")
 fi
-one_class="$RESULTS_DIR/$([ "$profile" = full ] || echo "$profile/")ex5-oneclass.json"
 export DEVICE_SHARED_BY=${#JOBS[@]}
 deadline=$(($(date +%s) + budget))
 mkdir -p "$logs"
@@ -44,9 +44,11 @@ mkdir -p "$logs"
 run_group() {
   local n=$1 line=$2
   if [[ $line == @* ]]; then
-    line=${line#@}
-    until [ -e "$one_class" ]; do
-      if [ "$(date +%s)" -ge $((deadline - 30)) ]; then echo "[$n] ex5-oneclass not finished; $line not started"; return 0; fi
+    local needed=${line%% *}
+    line=${line#* }
+    local file="$RESULTS_DIR/$([ "$profile" = full ] || echo "$profile/")${needed#@}.json"
+    until [ -e "$file" ]; do
+      if [ "$(date +%s)" -ge $((deadline - 30)) ]; then echo "[$n] ${needed#@} not finished; $line not started"; return 0; fi
       sleep 5
     done
   fi

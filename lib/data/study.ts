@@ -3,6 +3,7 @@
 import type { Profile } from "../config";
 import { Cifar100, ImageSet, loadCifar100, subset } from "./cifar100";
 import { LabeledSplit, labeledSplit } from "./split";
+import { stratifiedHoldOut } from "./validation";
 
 export interface StudyData {
   cifar: Cifar100;
@@ -12,8 +13,10 @@ export interface StudyData {
   labeled: Int32Array;
   /** Unlabeled training indices used by this profile (their labels are hidden from every method). */
   unlabeled: Int32Array;
-  /** Test images used by this profile. */
+  /** Images every accuracy called "test" is measured on: the test set, or the validation split's held-out images. */
   test: ImageSet;
+  /** Which of the two `test` holds (a validation profile holds labeled training images out of `labeled`). */
+  evaluation: "test" | "validation";
   profile: Profile;
 }
 
@@ -36,14 +39,13 @@ export async function loadStudyData(profile: Profile, options: { dir?: string } 
   const test = profile.testLimit === null || cifar.test.count <= profile.testLimit
     ? cifar.test
     : subset(cifar.test, Int32Array.from({ length: profile.testLimit }, (_, i) => i));
-  return {
-    cifar,
-    split,
-    labeled: limit(split.labeled, profile.labeledLimit),
-    unlabeled: limit(split.unlabeled, profile.unlabeledLimit),
-    test,
-    profile,
-  };
+  const labeled = limit(split.labeled, profile.labeledLimit);
+  const unlabeled = limit(split.unlabeled, profile.unlabeledLimit);
+  if (profile.validationSize !== null) {
+    const held = stratifiedHoldOut(labeled, cifar.train.fine, profile.validationSize);
+    return { cifar, split, labeled: held.train, unlabeled, test: subset(cifar.train, held.validation), evaluation: "validation", profile };
+  }
+  return { cifar, split, labeled, unlabeled, test, evaluation: "test", profile };
 }
 
 /** Fine labels of `indices` in the training set. */

@@ -1,8 +1,20 @@
 // Aggregation over seeds, with nodejs-polars: one row per experiment (its seeds, mean and standard deviation of
 // the test accuracy, mean train accuracy and time). summary.json, the notebooks' tables and the reports' seeded
 // results are all computed here, so a mean is computed one way everywhere.
-import * as pl from "nodejs-polars";
+import type * as Polars from "nodejs-polars";
 import type { ResultRecord } from "./results";
+
+/** nodejs-polars is missing where only the bundled runners travel (the GPU host: its native library is 98 MB). */
+export class PolarsUnavailable extends Error {}
+
+function polars(): typeof Polars {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("nodejs-polars") as typeof Polars;
+  } catch (e) {
+    throw new PolarsUnavailable(`nodejs-polars cannot be loaded here (${(e as Error).message.split("\n")[0]}); aggregate the results where it is installed (npm run experiments -- --summary)`);
+  }
+}
 
 export interface RunRow {
   seed: number;
@@ -40,6 +52,7 @@ export interface SummaryRow {
 /** Rows per experiment, sorted by experiment id. */
 export function summarizeRuns(results: ResultRecord[]): SummaryRow[] {
   if (results.length === 0) return [];
+  const pl = polars();
   const runs = pl.DataFrame(
     results.map((r) => ({
       experiment: r.experiment, exercise: r.exercise, method: r.method, profile: r.profile, seed: r.seed,

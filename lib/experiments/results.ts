@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { projectRoot } from "../paths";
 import type { EpochRecord } from "../training/loop";
-import { summarizeRuns, type SummaryRow } from "./aggregate";
+import { PolarsUnavailable, summarizeRuns, type SummaryRow } from "./aggregate";
 
 export interface ResultRecord {
   experiment: string;
@@ -101,13 +101,24 @@ export function writeSummary(profile: string, root = resultsRoot()): { file: str
   return { file, rows };
 }
 
-/** Writes a result and refreshes the summary of its profile. */
+/**
+ * Writes a result and refreshes the summary of its profile (where nodejs-polars is missing, the GPU host's bundled
+ * runners, the summary is left to `npm run experiments -- --summary` after the results are brought back).
+ */
 export function writeResult(result: ResultRecord, root = resultsRoot()): string {
   const file = resultPath(result.experiment, result.profile, result.seed, root);
   writeJsonAtomic(file, result);
-  writeSummary(result.profile, root);
+  try {
+    writeSummary(result.profile, root);
+  } catch (e) {
+    if (!(e instanceof PolarsUnavailable)) throw e;
+    if (!summaryWarned) console.warn(`summary.json not refreshed: ${e.message}`);
+    summaryWarned = true;
+  }
   return file;
 }
+
+let summaryWarned = false;
 
 /**
  * What a runner prints for a finished experiment: its accuracies when it trained now, else the file it reused and
