@@ -4,6 +4,8 @@ import type { TopLevelSpec } from "vega-lite";
 import type { Cifar100 } from "../data/cifar100";
 import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
+import type { VariantChoice } from "../experiments/registry";
+import { bestOnValidation, type ValidationChoice } from "../experiments/selection";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
 import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus } from "./verdicts";
@@ -190,32 +192,44 @@ export function ex5Answer(pairs: BeforeAfter[]): string {
   return text().oneClass.answer(ex5Facts(pairs));
 }
 
-/** Which variant of each earlier exercise is repeated without the outliers, and whether it is that exercise's best. */
+/** Which variant of each earlier exercise is repeated without the outliers, how it was chosen, and how it fares on test. */
 export interface RepeatedFacts {
   exercise: number;
   repeated: string;
   test: Spread;
-  /** The exercise's variant with the highest mean test accuracy and its comparison with the repeated one (absent when it is the repeated one). */
-  bestOther?: { experiment: string; versusRepeated: Versus };
+  /** The choice among the exercise's variants, made on the validation split (absent when it has one variant). */
+  choice?: { candidates: string[]; validationBest: string | null; missingOnValidation: string[] };
+  /** A variant with a higher mean test accuracy than the repeated one, compared with it (absent when none). */
+  bestOnTest?: { experiment: string; versusRepeated: Versus };
 }
 
-export function ex5RepeatedFacts(pairs: BeforeAfter[], earlier: SeededResult[]): RepeatedFacts[] {
+export function ex5RepeatedFacts(
+  pairs: BeforeAfter[], earlier: SeededResult[], choices: VariantChoice[], validation: (candidates: string[]) => ValidationChoice,
+): RepeatedFacts[] {
   return pairs
     .filter((p) => p.after !== null)
     .map((p) => {
-      const candidates = earlier.filter((r) => r.exercise === p.exercise && r.method !== "supervised");
-      const top = candidates.length ? best(candidates) : p.before;
+      const choice = choices.find((c) => c.exercise === p.exercise && c.chosen === p.before.experiment);
+      const onValidation = choice && validation(choice.candidates);
+      const rivals = earlier.filter((r) => (choice ? choice.candidates.includes(r.experiment) : r.exercise === p.exercise && r.method !== "supervised"));
+      const top = rivals.length ? best(rivals) : p.before;
       return {
         exercise: p.exercise,
         repeated: p.before.experiment,
         test: testSpread(p.before),
+        choice: choice && onValidation && { candidates: choice.candidates, validationBest: onValidation.best, missingOnValidation: onValidation.missing },
         // A tie with the repeated variant keeps it as the best.
-        bestOther: top.testAccuracy > p.before.testAccuracy ? { experiment: top.experiment, versusRepeated: versus(top, p.before) } : undefined,
+        bestOnTest: top.testAccuracy > p.before.testAccuracy ? { experiment: top.experiment, versusRepeated: versus(top, p.before) } : undefined,
       };
     });
 }
 
-/** The sentence of notebook 05 that says which variants are repeated, generated so it follows the results. */
-export function ex5RepeatedMarkdown(pairs: BeforeAfter[], earlier: SeededResult[]): string {
-  return text().oneClass.repeated(ex5RepeatedFacts(pairs, earlier));
+/**
+ * Notebook 05's account of the variants it repeats (Exercise 5 repeats the variants chosen on the validation split,
+ * EX5_CHOICES in the registry), generated so that it follows the results.
+ */
+export function ex5RepeatedMarkdown(
+  pairs: BeforeAfter[], earlier: SeededResult[], choices: VariantChoice[], validation: (candidates: string[]) => ValidationChoice = bestOnValidation,
+): string {
+  return text().oneClass.repeated(ex5RepeatedFacts(pairs, earlier, choices, validation));
 }

@@ -359,12 +359,18 @@ export const en = {
     repeated: (rows: RepeatedFacts[]) =>
       `Exercises ${rows.map((r) => r.exercise).join(", ")} are repeated with one variant each, on the unlabeled images that passed the one-class network:\n\n` +
       rows
-        .map((r) =>
-          `- Exercise ${r.exercise}: **${r.repeated}** (${spread(r.test)}), ` +
-          (r.bestOther
-            ? `not the highest mean of its exercise: ${r.bestOther.experiment} against it: ${verdict(r.bestOther.versusRepeated)}.`
-            : "the highest mean test accuracy of its exercise."),
-        )
+        .map((r) => {
+          const head = `- Exercise ${r.exercise}: **${r.repeated}** (${spread(r.test)})`;
+          if (!r.choice) return `${head}, the exercise's only semi-supervised variant.`;
+          const c = r.choice;
+          const validation = c.validationBest === r.repeated ? "which the validation results confirm"
+            : c.validationBest === null ? `not yet confirmed: no validation result for ${c.missingOnValidation.join(", ")}`
+            : `but the validation results now favour ${c.validationBest}`;
+          const test = r.bestOnTest
+            ? `${r.bestOnTest.experiment} has a higher mean, against it: ${verdict(r.bestOnTest.versusRepeated)}`
+            : "it also has the highest mean";
+          return `${head}, chosen among ${c.candidates.length} variants by their mean accuracy on the validation split, ${validation}. On the test set, which played no part in the choice, ${test}.`;
+        })
         .join("\n"),
   },
   contrastive: {

@@ -372,12 +372,18 @@ export const es: Phrases = {
     repeated: (rows) =>
       `Los ejercicios ${rows.map((r) => r.exercise).join(", ")} se repiten con una variante cada uno, sobre las imágenes sin etiquetar que superaron la red one-class:\n\n` +
       rows
-        .map((r) =>
-          `- Ejercicio ${r.exercise}: **${r.repeated}** (${spread(r.test)}), ` +
-          (r.bestOther
-            ? `que no es la de mayor media de su ejercicio: ${r.bestOther.experiment} frente a ella: ${verdict(r.bestOther.versusRepeated)}.`
-            : "la de mayor precisión media en test de su ejercicio."),
-        )
+        .map((r) => {
+          const head = `- Ejercicio ${r.exercise}: **${r.repeated}** (${spread(r.test)})`;
+          if (!r.choice) return `${head}, la única variante semisupervisada del ejercicio.`;
+          const c = r.choice;
+          const validation = c.validationBest === r.repeated ? "lo que confirman los resultados de validación"
+            : c.validationBest === null ? `aún sin confirmar: falta el resultado de validación de ${c.missingOnValidation.join(", ")}`
+            : `aunque los resultados de validación favorecen ahora a ${c.validationBest}`;
+          const test = r.bestOnTest
+            ? `${r.bestOnTest.experiment} tiene una media mayor; frente a ella: ${verdict(r.bestOnTest.versusRepeated)}`
+            : "también tiene la mayor media";
+          return `${head}, elegida entre ${c.candidates.length} variantes por su precisión media en la partición de validación, ${validation}. En el conjunto de test, que no intervino en la elección, ${test}.`;
+        })
         .join("\n"),
   },
   contrastive: {
