@@ -59,7 +59,7 @@ describe("experiment configurations", () => {
     }
     const r = { seconds: 300 } as ResultRecord;
     assert.equal(timeOf(r), "5.0 min");
-    assert.equal(timeOf({ ...r, deviceSharedBy: 9 }), "5.0 min (GPU shared by up to 9 runs)");
+    assert.equal(timeOf({ ...r, deviceSharedBy: 9 }), "5.0 min (GPU compartida por hasta 9 ejecuciones)");
   });
 });
 

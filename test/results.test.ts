@@ -115,7 +115,15 @@ describe("committed contrastive ablation (bench/results/contrastive-ablation)", 
   });
 
   it("renders as a table that marks the full runs' setting and names the best probe", () => {
-    const table = ablationMarkdown(ablations, chosen);
+    const saved = process.env.REPORT_LANG;
+    process.env.REPORT_LANG = "en"; // the phrases asserted below are the English ones
+    let table: string;
+    try {
+      table = ablationMarkdown(ablations, chosen);
+    } finally {
+      if (saved === undefined) delete process.env.REPORT_LANG;
+      else process.env.REPORT_LANG = saved;
+    }
     const rows = table.split("\n").filter((l) => l.startsWith("| ablation-"));
     assert.equal(rows.length, ablations.length);
     assert.equal(rows.filter((l) => l.includes("the full runs' setting")).length, 1);

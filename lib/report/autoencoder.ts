@@ -1,10 +1,14 @@
-// Exercises 3 and 4: reconstructions, curves, hyper-parameters and the generated answers.
+// Exercises 3 and 4: reconstructions, curves, hyper-parameters and the generated answers (facts and verdicts here,
+// phrased by lib/report/text).
 import type { TopLevelSpec } from "vega-lite";
+import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
 import { encodePng, upscale } from "../images";
 import type { ReconstructionSamples } from "../methods/autoencoder";
 import { REFERENCE_SOLUTION } from "./reference";
-import { acc, minutes, pct, provenanceLine, timeOf } from "./common";
+import { acc, minutes, provenanceLine, testCell, timeOf, titleOf } from "./common";
+import { text, type Phrases } from "./text/index";
+import { best, type Spread, testSpread, type Versus, versus, versusFigure } from "./verdicts";
 
 interface AutoencoderDetails {
   history: ResultRecord["history"];
@@ -27,37 +31,39 @@ function tile(pixels: Uint8Array, index: number): string {
 }
 
 /** Two rows of test images: the originals and their reconstructions, from the samples a result stored. */
-export function reconstructionGridHtml(r: ResultRecord, title: string): string {
+export function reconstructionGridHtml(r: ResultRecord, title: keyof Phrases["autoencoder"]["gridTitles"]): string {
+  const t = text().autoencoder;
   const samples = samplesOf(r);
-  if (!samples) return `<p>${r.experiment} stored no reconstructions.</p>`;
+  if (!samples) return `<p>${t.noSamples(r.experiment)}</p>`;
   const original = Buffer.from(samples.original, "base64");
   const reconstructed = Buffer.from(samples.reconstructed, "base64");
   const row = (label: string, pixels: Uint8Array) =>
     `<div style="display:flex;align-items:center"><div style="width:110px;font:12px sans-serif">${label}</div>${samples.indices.map((_, i) => tile(pixels, i)).join("")}</div>`;
-  return `<div style="font:bold 13px sans-serif;margin:4px 0">${title}</div>${row("test images", original)}${row("reconstructions", reconstructed)}`;
+  return `<div style="font:bold 13px sans-serif;margin:4px 0">${t.gridTitles[title]}</div>${row(t.testImages, original)}${row(t.reconstructions, reconstructed)}`;
 }
 
 /** Reconstruction error per epoch of the autoencoder stage (train batches and test images). */
-export function reconstructionCurveChart(results: ResultRecord[], title: string): TopLevelSpec {
+export function reconstructionCurveChart(results: ResultRecord[], title: keyof Phrases["autoencoder"]["curveTitles"]): TopLevelSpec {
+  const t = text().autoencoder;
   const rows: Record<string, unknown>[] = [];
   for (const r of results) {
     const history = autoencoderStage(r)?.history ?? r.history;
-    const label = autoencoderStage(r) ? "autoencoder (Exercise 3, step 1)" : r.experiment;
+    const label = autoencoderStage(r) ? t.stageSeries : r.experiment;
     history.forEach((h) => {
       const train = autoencoderStage(r) ? h.loss : h.reconstructionError;
-      if (typeof train === "number") rows.push({ epoch: h.epoch, error: train, series: label, split: "train batches" });
-      if (typeof h.testReconstructionError === "number") rows.push({ epoch: h.epoch, error: h.testReconstructionError, series: label, split: "test" });
+      if (typeof train === "number") rows.push({ epoch: h.epoch, error: train, series: label, split: t.trainBatches });
+      if (typeof h.testReconstructionError === "number") rows.push({ epoch: h.epoch, error: h.testReconstructionError, series: label, split: text().charts.test });
     });
   }
   return {
-    title,
+    title: t.curveTitles[title],
     width: 480,
     height: 240,
     data: { values: rows },
     mark: { type: "line", point: true, tooltip: true },
     encoding: {
-      x: { field: "epoch", type: "quantitative" },
-      y: { field: "error", type: "quantitative", title: "mean squared error per pixel" },
+      x: { field: "epoch", type: "quantitative", title: text().charts.epoch },
+      y: { field: "error", type: "quantitative", title: t.errorAxis },
       color: { field: "series", type: "nominal", title: null },
       strokeDash: { field: "split", type: "nominal", title: null },
     },
@@ -65,102 +71,92 @@ export function reconstructionCurveChart(results: ResultRecord[], title: string)
   } as TopLevelSpec;
 }
 
-/** Hyper-parameters of the Exercise 3 and 4 runs as a markdown table. */
+/** Hyper-parameters of the Exercise 3 and 4 runs as a markdown list. */
 export function hyperParametersMarkdown(results: ResultRecord[]): string {
-  const describe = (r: ResultRecord): string[] => {
-    const p = r.params;
-    if (r.method === "autoencoder-two-step") {
-      const stage = autoencoderStage(r);
-      return [
-        `step 1 (autoencoder): ${p.autoencoderEpochs} epochs over ${stage?.images.toLocaleString("en-US") ?? "all"} training images, batch ${p.autoencoderBatchSize}, ` +
-          `Adam, learning rate ${p.autoencoderPeakLearningRate} (warm-up ${pct(p.autoencoderWarmup as number, 0)}, linear decay), mean squared error, crop + flip`,
-        `step 2 (classifier, encoder ${p.encoder}): ${p.epochs} epochs over the labeled images, batch ${p.batchSize}, SGD Nesterov ${p.momentum}, ` +
-          `peak learning rate ${p.peakLearningRate}, weight decay ${p.weightDecay}, label smoothing ${p.labelSmoothing}, crop + flip`,
-      ];
-    }
-    return [
-      `${p.epochs} epochs (passes over the labeled images); each step ${p.labeledBatchSize} labeled + ${p.unlabeledBatchSize} unlabeled images; ` +
-        `loss = cross-entropy on the labeled images (per-example weights, 0 for unlabeled) + ${p.reconstructionWeight} × mean squared reconstruction error on all; ` +
-        `SGD Nesterov ${p.momentum}, peak learning rate ${p.peakLearningRate} (warm-up ${pct(p.warmup as number, 0)}, linear decay), weight decay ${p.weightDecay}, ` +
-        `label smoothing ${p.labelSmoothing}, crop + flip`,
-    ];
-  };
-  return results.map((r) => `- **${r.experiment}** (${r.title}):\n${describe(r).map((l) => `  - ${l}`).join("\n")}`).join("\n");
+  const t = text().autoencoder;
+  const describe = (r: ResultRecord): string[] =>
+    r.method === "autoencoder-two-step" ? t.twoStepParams(r.params, autoencoderStage(r)?.images) : t.oneStepParams(r.params);
+  return results.map((r) => `- **${r.experiment}** (${titleOf(r)}):\n${describe(r).map((l) => `  - ${l}`).join("\n")}`).join("\n");
 }
 
-export function accuracyTableMarkdown(results: ResultRecord[]): string {
+export function accuracyTableMarkdown(results: SeededResult[]): string {
   return [
-    "| model | train accuracy (labeled images) | test accuracy | test reconstruction error | time | run |",
+    `| ${text().autoencoder.accuracyColumns.join(" | ")} |`,
     "|---|---:|---:|---:|---:|---|",
     ...results.map((r) => {
       const error = autoencoderStage(r)?.testReconstructionError ?? (r.details.testReconstructionError as number | undefined);
-      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${error === undefined ? "" : error.toFixed(4)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
+      return `| ${r.experiment} | ${acc(r.trainAccuracy)} | **${testCell(r)}** | ${error === undefined ? "" : error.toFixed(4)} | ${timeOf(r)} | ${provenanceLine(r)} |`;
     }),
   ].join("\n");
 }
 
-/** How these results compare with every earlier exercise's. */
-export function comparisonMarkdown(results: ResultRecord[], earlier: ResultRecord[], reference: number): string {
-  const bestEarlier = earlier.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
-  const ex1 = earlier.find((r) => r.exercise === 1);
-  const lines = results.map((r) => {
-    const vsEx1 = ex1 ? `${r.testAccuracy >= ex1.testAccuracy ? "+" : ""}${pct(r.testAccuracy - ex1.testAccuracy)} vs Exercise 1 (${acc(ex1.testAccuracy)})` : "";
-    const vsBest = `${r.testAccuracy >= bestEarlier.testAccuracy ? "+" : ""}${pct(r.testAccuracy - bestEarlier.testAccuracy)} vs the best earlier result (${bestEarlier.experiment}, ${acc(bestEarlier.testAccuracy)})`;
-    return `- **${r.experiment}**: ${acc(r.testAccuracy)}: ${vsEx1}; ${vsBest}.`;
-  });
-  lines.push(`- The assignment's reference solution reached ${acc(reference)} here (${REFERENCE_SOLUTION.source}).`);
-  return lines.join("\n");
+export interface AeComparisonFacts {
+  rows: { experiment: string; test: Spread; vsEx1?: Versus; vsBest: Versus }[];
+  bestEarlier: string;
+  /** The reference solution's figure for this exercise and each result against it. */
+  reference: { figure: number; file: string; rows: { experiment: string; versus: Versus }[] };
 }
 
-const signed = (x: number) => `${x >= 0 ? "+" : ""}${pct(x)}`;
+/** How these results compare with every earlier exercise's (and with the reference solution's figure). */
+export function comparisonMarkdown(results: SeededResult[], earlier: SeededResult[], reference: number): string {
+  const bestEarlier = best(earlier);
+  const ex1 = earlier.find((r) => r.exercise === 1);
+  return text().autoencoder.comparison({
+    rows: results.map((r) => ({ experiment: r.experiment, test: testSpread(r), vsEx1: ex1 && versus(r, ex1), vsBest: versus(r, bestEarlier) })),
+    bestEarlier: bestEarlier.experiment,
+    reference: {
+      figure: reference,
+      file: REFERENCE_SOLUTION.file,
+      rows: results.map((r) => ({ experiment: r.experiment, versus: versusFigure(r, reference, "reference") })),
+    },
+  });
+}
 
-export function ex3Conclusions(results: ResultRecord[], ex1: ResultRecord): string {
+export interface Ex3Facts {
+  frozen?: { test: Spread; vsEx1: Versus };
+  tuned?: { test: Spread; vsEx1: Versus; epochs: number };
+  tunedVsFrozen?: Versus;
+  stage?: { error: number; epochs: number; images: number; time: string };
+}
+
+export function ex3Facts(results: SeededResult[], ex1: SeededResult): Ex3Facts {
   const frozen = results.find((r) => r.params.encoder === "frozen");
   const tuned = results.find((r) => r.params.encoder === "fine-tuned");
-  const lines: string[] = [];
-  if (frozen) {
-    lines.push(
-      `- **Frozen encoder: ${acc(frozen.testAccuracy)}** (${signed(frozen.testAccuracy - ex1.testAccuracy)} vs Exercise 1). Only the Dense layer learns, so this ` +
-        `measures how linearly the autoencoder's features separate the classes. Reconstruction rewards keeping what redraws the pixels ` +
-        `(colour, brightness, layout), not what tells a maple from an oak${frozen.testAccuracy < ex1.testAccuracy ? ": the features carry some class information, far less than a network trained for the task" : ""}.`,
-    );
-  }
-  if (tuned) {
-    lines.push(
-      `- **Fine-tuned encoder: ${acc(tuned.testAccuracy)}** (${signed(tuned.testAccuracy - ex1.testAccuracy)} vs Exercise 1). ` +
-        (tuned.testAccuracy > ex1.testAccuracy
-          ? "Starting from the autoencoder's weights helped: the unlabeled images shaped the first layers' filters before the labels were used."
-          : `Starting from the autoencoder's weights did not help. A likely reason: with BatchNorm, augmentation and ${tuned.params.epochs} epochs the randomly initialised network already finds good low-level filters, and the early, high learning rate overwrites the pretrained ones.`),
-    );
-  }
-  if (frozen && tuned) {
-    const gain = tuned.testAccuracy - frozen.testAccuracy;
-    lines.push(
-      gain > 0
-        ? `- Fine-tuning beats freezing by ${pct(gain)}: the classifier must be allowed to change the encoder.`
-        : `- Fine-tuning does not beat freezing (${signed(gain)}).`,
-    );
-  }
   const stage = results.map(autoencoderStage).find((s) => s);
-  if (stage) {
-    lines.push(`- The autoencoder reached a mean squared error of ${stage.testReconstructionError.toFixed(4)} per pixel on the test images (pixels in [0, 1]) after ${stage.history.length} epochs over ${stage.images.toLocaleString("en-US")} images (${minutes(stage.seconds)}).`);
-  }
-  return lines.join("\n");
+  return {
+    frozen: frozen && { test: testSpread(frozen), vsEx1: versus(frozen, ex1) },
+    tuned: tuned && { test: testSpread(tuned), vsEx1: versus(tuned, ex1), epochs: tuned.params.epochs as number },
+    tunedVsFrozen: frozen && tuned ? versus(tuned, frozen) : undefined,
+    stage: stage && { error: stage.testReconstructionError, epochs: stage.history.length, images: stage.images, time: minutes(stage.seconds) },
+  };
 }
 
-export function ex4Conclusions(joint: ResultRecord, ex1: ResultRecord, ex3: ResultRecord[]): string {
-  const best3 = ex3.length ? ex3.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a)) : null;
-  const error = joint.details.testReconstructionError as number | undefined;
-  const stage = ex3.map(autoencoderStage).find((s) => s);
-  return [
-    `- Trained together, the classifier reaches **${acc(joint.testAccuracy)}**: ${signed(joint.testAccuracy - ex1.testAccuracy)} vs Exercise 1` +
-      (best3 ? ` and ${signed(joint.testAccuracy - best3.testAccuracy)} vs the best two-step variant (${best3.experiment}).` : "."),
-    error !== undefined && stage
-      ? `- The test reconstruction error is ${error.toFixed(4)} per pixel, against ${stage.testReconstructionError.toFixed(4)} for the autoencoder trained for reconstruction alone` +
-        (error > stage.testReconstructionError
-          ? `: the classification loss pulls the shared encoder towards class features, leaving the decoder less of the image to redraw.`
-          : ".")
-      : `- The test reconstruction error is ${error === undefined ? "not recorded" : error.toFixed(4)} per pixel.`,
-    `- Train accuracy on the labeled images is ${acc(joint.trainAccuracy)} (Exercise 1: ${acc(ex1.trainAccuracy)}).`,
-  ].join("\n");
+export function ex3Conclusions(results: SeededResult[], ex1: SeededResult): string {
+  return text().autoencoder.ex3Conclusions(ex3Facts(results, ex1));
+}
+
+export interface Ex4Facts {
+  test: Spread;
+  vsEx1: Versus;
+  vsBestTwoStep?: Versus;
+  error?: number;
+  stageError?: number;
+  train: number;
+  ex1Train: number;
+}
+
+export function ex4Facts(joint: SeededResult, ex1: SeededResult, ex3: SeededResult[]): Ex4Facts {
+  return {
+    test: testSpread(joint),
+    vsEx1: versus(joint, ex1),
+    vsBestTwoStep: ex3.length ? versus(joint, best(ex3)) : undefined,
+    error: joint.details.testReconstructionError as number | undefined,
+    stageError: ex3.map(autoencoderStage).find((s) => s)?.testReconstructionError,
+    train: joint.trainAccuracy,
+    ex1Train: ex1.trainAccuracy,
+  };
+}
+
+export function ex4Conclusions(joint: SeededResult, ex1: SeededResult, ex3: SeededResult[]): string {
+  return text().autoencoder.ex4Conclusions(ex4Facts(joint, ex1, ex3));
 }

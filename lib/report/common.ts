@@ -1,68 +1,73 @@
 // Building blocks of the generated answers and charts shared by every exercise's notebook.
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { TopLevelSpec } from "vega-lite";
+import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
 import { describeLayers } from "../models/classifier";
+import { acc, int, minutes, pct } from "./format";
+import { text, type Phrases } from "./text/index";
+import { testSpread } from "./verdicts";
 
-export const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
-export const acc = (x: number) => x.toFixed(4);
-
-export function minutes(seconds: number): string {
-  return seconds < 120 ? `${seconds.toFixed(0)} s` : `${(seconds / 60).toFixed(1)} min`;
-}
+export { acc, int, minutes, pct };
 
 /** A result's wall time, flagged when other experiment processes shared the device meanwhile. */
 export function timeOf(r: ResultRecord): string {
-  return r.deviceSharedBy ? `${minutes(r.seconds)} (GPU shared by up to ${r.deviceSharedBy} runs)` : minutes(r.seconds);
+  return text().common.time(minutes(r.seconds), r.deviceSharedBy);
 }
+
+/** An experiment's title in the report language (the registry's titles are English). */
+export const titleOf = (r: ResultRecord) => text().titles[r.experiment] ?? r.title;
+
+/** A test accuracy as tables show it: mean ± sd over the seeds and their number. */
+export const testCell = (r: SeededResult) => text().noise.spread(testSpread(r));
 
 /** The model's layers as a markdown table (type, output shape, parameters, settings). */
 export function layerTableMarkdown(model: tfl.LayersModel): string {
+  const t = text().common;
   const rows = describeLayers(model).map((r) => {
     const cfg = Object.entries(r.config).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ");
-    return `| ${r.name} | ${r.type} | ${r.outputShape} | ${r.params.toLocaleString("en-US")} | ${cfg} |`;
+    return `| ${r.name} | ${r.type} | ${r.outputShape} | ${int(r.params)} | ${cfg} |`;
   });
-  return [
-    "| layer | type | output shape | parameters | settings |",
-    "|---|---|---|---:|---|",
-    ...rows,
-    `| **total** | | | **${model.countParams().toLocaleString("en-US")}** | |`,
-  ].join("\n");
+  return [`| ${t.layerColumns.join(" | ")} |`, "|---|---|---|---:|---|", ...rows, `| **${t.total}** | | | **${int(model.countParams())}** | |`].join("\n");
 }
 
-/** One line of provenance: where, on what and when a result was produced. */
-export function provenanceLine(r: ResultRecord): string {
-  return `profile \`${r.profile}\`, backend ${r.backend} on ${r.device}, ${timeOf(r)}, commit \`${r.commit.slice(0, 10)}\`, ${r.date.slice(0, 10)}`;
+/** One line of provenance: where, on what and when a result was produced (and from which seeds). */
+export function provenanceLine(r: ResultRecord | SeededResult): string {
+  const seeds = "seeds" in r ? r.seeds : [r.seed];
+  return text().common.provenance({
+    profile: r.profile, backend: r.backend, device: r.device, time: timeOf(r), commit: r.commit.slice(0, 10), date: r.date.slice(0, 10), seeds,
+  });
 }
 
-export function resultsTableMarkdown(results: ResultRecord[]): string {
+export function resultsTableMarkdown(results: SeededResult[]): string {
   return [
-    "| experiment | method | train accuracy | test accuracy | time | device |",
+    `| ${text().common.resultsColumns.join(" | ")} |`,
     "|---|---|---:|---:|---:|---|",
-    ...results.map((r) => `| ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | ${acc(r.testAccuracy)} | ${timeOf(r)} | ${r.device} |`),
+    ...results.map((r) => `| ${r.experiment} | ${titleOf(r)} | ${acc(r.trainAccuracy)} | ${testCell(r)} | ${timeOf(r)} | ${r.device} |`),
   ].join("\n");
 }
 
 /** Train (on augmented batches) and test accuracy per epoch, one colour per experiment (and round). */
-export function learningCurvesChart(results: ResultRecord[], title: string): TopLevelSpec {
+export function learningCurvesChart(results: ResultRecord[], title: keyof Phrases["curveTitles"]): TopLevelSpec {
+  const t = text().charts;
   const rows: Record<string, unknown>[] = [];
   for (const r of results) {
     r.history.forEach((h, i) => {
-      const series = h.round !== undefined ? `${r.experiment} round ${h.round}` : r.experiment;
+      const series = h.round !== undefined ? t.round(r.experiment, h.round) : r.experiment;
       const x = i + 1;
-      if (typeof h.trainAccuracy === "number") rows.push({ epoch: x, accuracy: h.trainAccuracy, series, split: "train (augmented batches)" });
-      if (typeof h.testAccuracy === "number") rows.push({ epoch: x, accuracy: h.testAccuracy, series, split: "test" });
+      if (typeof h.trainAccuracy === "number") rows.push({ epoch: x, accuracy: h.trainAccuracy, series, split: t.trainBatches });
+      if (typeof h.testAccuracy === "number") rows.push({ epoch: x, accuracy: h.testAccuracy, series, split: t.test });
     });
   }
   return {
-    title,
+    title: text().curveTitles[title],
     width: 560,
     height: 300,
     data: { values: rows },
     mark: { type: "line", point: false, tooltip: true },
     encoding: {
-      x: { field: "epoch", type: "quantitative", title: "epoch (consecutive over rounds)" },
-      y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] } },
+      x: { field: "epoch", type: "quantitative", title: t.epochOverRounds },
+      y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: t.accuracy },
       color: { field: "series", type: "nominal", title: null },
       strokeDash: { field: "split", type: "nominal", title: null },
     },

@@ -3,22 +3,23 @@ import type { TopLevelSpec } from "vega-lite";
 import { splitDigest } from "../data/split";
 import type { StudyData } from "../data/study";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
+import { int, pct } from "./format";
+import { text } from "./text/index";
 
 /** Markdown table: how many images each part holds, in the full split and in this profile. */
 export function splitMarkdown(data: StudyData): string {
   const { split, labeled, unlabeled, test, cifar, profile } = data;
   const total = cifar.train.count;
-  const pct = (n: number) => `${((100 * n) / total).toFixed(2)}%`;
-  const first = Array.from(split.labeled.slice(0, 10)).join(", ");
+  const t = text().data;
+  const share = (n: number) => pct(n / total, 2);
   return [
-    `| part | images (full split) | share of the 50,000 | used by profile \`${profile.name}\` |`,
+    `| ${t.splitColumns(int(total), profile.name).join(" | ")} |`,
     "|---|---:|---:|---:|",
-    `| labeled (train) | ${split.labeled.length.toLocaleString("en-US")} | ${pct(split.labeled.length)} | ${labeled.length.toLocaleString("en-US")} |`,
-    `| unlabeled (train, labels hidden) | ${split.unlabeled.length.toLocaleString("en-US")} | ${pct(split.unlabeled.length)} | ${unlabeled.length.toLocaleString("en-US")} |`,
-    `| test | ${cifar.test.count.toLocaleString("en-US")} | | ${test.count.toLocaleString("en-US")} |`,
+    `| ${t.labeledRow} | ${int(split.labeled.length)} | ${share(split.labeled.length)} | ${int(labeled.length)} |`,
+    `| ${t.unlabeledRow} | ${int(split.unlabeled.length)} | ${share(split.unlabeled.length)} | ${int(unlabeled.length)} |`,
+    `| ${t.testRow} | ${int(cifar.test.count)} | | ${int(test.count)} |`,
     "",
-    `First labeled indices: ${first}. SHA-256 of the labeled indices (ascending, int32 little-endian): ` +
-      `\`${splitDigest(split.labeled)}\`.`,
+    t.digest(Array.from(split.labeled.slice(0, 10)).join(", "), splitDigest(split.labeled)),
   ].join("\n");
 }
 
@@ -37,8 +38,9 @@ export function labeledClassCounts(data: StudyData): { name: string; coarse: str
 export function classBalanceChart(data: StudyData): TopLevelSpec {
   const rows = labeledClassCounts(data);
   const expected = data.labeled.length / rows.length;
+  const t = text().data;
   return {
-    title: `Labeled images per class (${data.labeled.length.toLocaleString("en-US")} images, profile ${data.profile.name})`,
+    title: t.balanceTitle(int(data.labeled.length), data.profile.name),
     width: 900,
     height: 220,
     layer: [
@@ -46,8 +48,8 @@ export function classBalanceChart(data: StudyData): TopLevelSpec {
         data: { values: rows },
         mark: { type: "bar", tooltip: true },
         encoding: {
-          x: { field: "name", type: "nominal", sort: { field: "count", order: "descending" }, axis: { labelFontSize: 7, title: "fine class" } },
-          y: { field: "count", type: "quantitative", title: "labeled images" },
+          x: { field: "name", type: "nominal", sort: { field: "count", order: "descending" }, axis: { labelFontSize: 7, title: t.fineClass } },
+          y: { field: "count", type: "quantitative", title: t.labeledImages },
           color: { field: "coarse", type: "nominal", legend: null },
         },
       },
@@ -67,10 +69,7 @@ export function classBalanceMarkdown(data: StudyData): string {
   const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
   const sd = Math.sqrt(counts.reduce((s, c) => s + (c - mean) ** 2, 0) / counts.length);
   const fmt = (r: { name: string; count: number }) => `${r.name} (${r.count})`;
-  return (
-    `Per class: mean ${mean.toFixed(1)}, standard deviation ${sd.toFixed(1)}, ` +
-    `fewest ${rows.slice(0, 3).map(fmt).join(", ")}; most ${rows.slice(-3).reverse().map(fmt).join(", ")}.`
-  );
+  return text().data.balance(mean, sd, rows.slice(0, 3).map(fmt).join(", "), rows.slice(-3).reverse().map(fmt).join(", "));
 }
 
 /** HTML grid of the first labeled image of `count` classes, captioned with the class name. */
@@ -84,5 +83,5 @@ export function sampleGridHtml(data: StudyData, count = 30, columns = 10): strin
     tiles.push({ src: imageDataUri(data.cifar.train.images, i, 2), caption: `${data.cifar.fineNames[label]} (#${i})` });
     if (tiles.length === count) break;
   }
-  return imageGridHtml(tiles, columns, `One labeled image from each of ${tiles.length} classes`);
+  return imageGridHtml(tiles, columns, text().data.samplesCaption(tiles.length));
 }

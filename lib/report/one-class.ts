@@ -1,9 +1,14 @@
-// Exercise 5: what the one-class network learned and removed, and the exercises before and after the removal.
+// Exercise 5: what the one-class network learned and removed, and the exercises before and after the removal (facts
+// and verdicts here, phrased by lib/report/text).
 import type { TopLevelSpec } from "vega-lite";
 import type { Cifar100 } from "../data/cifar100";
+import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
+import type { VariantChoice } from "../experiments/registry";
+import { bestOnValidation, type ValidationChoice } from "../experiments/selection";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
-import { acc, pct } from "./common";
+import { text } from "./text/index";
+import { best, type Spread, testSpread, type Versus, versus } from "./verdicts";
 
 interface OneClassDetails {
   radius: number;
@@ -22,19 +27,21 @@ const details = (r: ResultRecord) => r.details as unknown as OneClassDetails;
 
 /** The radius r, the loss and the share of labeled batch images below r, per epoch. */
 export function radiusChart(r: ResultRecord): TopLevelSpec {
+  const t = text().oneClass;
+  const d = details(r);
   const rows = r.history.flatMap((h) => [
-    { epoch: h.epoch, series: "radius r (after the epoch)", value: h.radius },
-    { epoch: h.epoch, series: "loss (1/nu) mean max(0, r - score)", value: h.loss },
-    { epoch: h.epoch, series: "share of training batch scores below r", value: h.shareBelowRadius },
+    { epoch: h.epoch, series: t.radiusSeries, value: h.radius },
+    { epoch: h.epoch, series: t.lossSeries, value: h.loss },
+    { epoch: h.epoch, series: t.belowSeries, value: h.shareBelowRadius },
   ]);
   return {
-    title: `One-class training: r moved less than ${r.params.radiusTolerance} for ${r.params.radiusPatience} epochs in a row ${details(r).stoppedEarly ? `after ${details(r).epochsRun} epochs` : `(not within ${r.params.epochs} epochs)`}`,
+    title: t.radiusTitle({ tolerance: r.params.radiusTolerance as number, patience: r.params.radiusPatience as number, stoppedEarly: d.stoppedEarly, epochsRun: d.epochsRun, epochs: r.params.epochs as number }),
     width: 520,
     height: 220,
     data: { values: rows },
     mark: { type: "line", point: true, tooltip: true },
     encoding: {
-      x: { field: "epoch", type: "quantitative" },
+      x: { field: "epoch", type: "quantitative", title: text().charts.epoch },
       y: { field: "value", type: "quantitative", title: null },
       color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 1 } },
     },
@@ -44,14 +51,15 @@ export function radiusChart(r: ResultRecord): TopLevelSpec {
 
 /** Score distributions of labeled and unlabeled images (share of each set per bin) and the radius. */
 export function scoreHistogramChart(r: ResultRecord): TopLevelSpec {
+  const t = text().oneClass;
   const h = details(r).scoreHistogram;
   const width = (h.hi - h.lo) / h.labeled.length;
   const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0) || 1;
   const rows = (["labeled", "unlabeled"] as const).flatMap((set) =>
-    h[set].map((count, i) => ({ set, from: h.lo + i * width, to: h.lo + (i + 1) * width, share: count / total(h[set]) })),
+    h[set].map((count, i) => ({ set: t.sets[set], from: h.lo + i * width, to: h.lo + (i + 1) * width, share: count / total(h[set]) })),
   );
   return {
-    title: "Scores of the labeled and the unlabeled images; the rule is the radius r",
+    title: t.scoresTitle,
     width: 520,
     height: 220,
     layer: [
@@ -59,9 +67,9 @@ export function scoreHistogramChart(r: ResultRecord): TopLevelSpec {
         data: { values: rows },
         mark: { type: "bar", opacity: 0.55, tooltip: true },
         encoding: {
-          x: { field: "from", type: "quantitative", bin: { binned: true }, title: "one-class score" },
+          x: { field: "from", type: "quantitative", bin: { binned: true }, title: t.scoreAxis },
           x2: { field: "to" },
-          y: { field: "share", type: "quantitative", stack: null, title: "share of the set" },
+          y: { field: "share", type: "quantitative", stack: null, title: t.shareAxis },
           color: { field: "set", type: "nominal", title: null },
         },
       },
@@ -76,64 +84,78 @@ export function scoreHistogramChart(r: ResultRecord): TopLevelSpec {
 
 /** The most and the least typical unlabeled images (captions: the hidden class, for the reader only). */
 export function typicalImagesHtml(r: ResultRecord, cifar: Cifar100): string {
+  const t = text().oneClass;
   const tiles = (indices: number[]): GridTile[] =>
     indices.map((i) => ({ src: imageDataUri(cifar.train.images, i, 2), caption: cifar.fineNames[cifar.train.fine[i]] }));
   const { most, least } = details(r).typicalUnlabeled;
-  return (
-    imageGridHtml(tiles(most), 12, "Most typical unlabeled images (highest scores)") +
-    imageGridHtml(tiles(least), 12, "Least typical unlabeled images (lowest scores: removed)")
-  );
+  return imageGridHtml(tiles(most), 12, t.mostTypical) + imageGridHtml(tiles(least), 12, t.leastTypical);
 }
 
 /** The classes the removed images come from (hidden labels), against the count a uniform removal would give. */
 export function removedByClassChart(r: ResultRecord, fineNames: string[], top = 25): TopLevelSpec {
+  const t = text().oneClass;
   const d = details(r);
   const expected = d.removedCount / fineNames.length;
   const rows = d.removedByClass.map((count, c) => ({ name: fineNames[c], count })).sort((a, b) => b.count - a.count).slice(0, top);
   return {
-    title: `Removed unlabeled images by (hidden) class: the ${top} most affected; the rule is a uniform share`,
+    title: t.removedTitle(top),
     width: 560,
     height: 200,
     layer: [
       {
         data: { values: rows },
         mark: { type: "bar", tooltip: true },
-        encoding: { x: { field: "name", type: "nominal", sort: null, title: null }, y: { field: "count", type: "quantitative", title: "removed images" } },
+        encoding: { x: { field: "name", type: "nominal", sort: null, title: null }, y: { field: "count", type: "quantitative", title: t.removedAxis } },
       },
       { data: { values: [{ expected }] }, mark: { type: "rule", strokeDash: [4, 3] }, encoding: { y: { field: "expected", type: "quantitative" } } },
     ],
   } as TopLevelSpec;
 }
 
+export interface RemovalFacts {
+  stoppedEarly: boolean;
+  epochsRun: number;
+  tolerance: number;
+  patience: number;
+  radius: number;
+  removed: number;
+  kept: number;
+  nu: number;
+  labeledBelow: number;
+  testBelow: number;
+  mostAffected: { name: string; count: number }[];
+  uniform: number;
+  classesUntouched: number;
+  ties: number;
+}
+
 export function removalMarkdown(r: ResultRecord, fineNames: string[]): string {
   const d = details(r);
-  const total = d.removedCount + d.keptCount;
   const byClass = d.removedByClass.map((count, c) => ({ name: fineNames[c], count })).sort((a, b) => b.count - a.count);
-  const uniform = d.removedCount / fineNames.length;
-  return [
-    `- Training ${d.stoppedEarly ? `stopped after ${d.epochsRun} epochs, when r had moved less than ${r.params.radiusTolerance} for ${r.params.radiusPatience} epochs in a row` : `ran all ${d.epochsRun} epochs without meeting the stopping rule`}; the final radius is **r = ${d.radius.toFixed(4)}**.`,
-    `- **${d.removedCount.toLocaleString("en-US")} of the ${total.toLocaleString("en-US")} unlabeled images (${pct(d.removedCount / total)}) score below r and are removed**; ${d.keptCount.toLocaleString("en-US")} remain. ` +
-      `By construction ${pct(1 - (r.params.nu as number), 0)} of the labeled images fall below r (measured: ${pct(1 - r.trainAccuracy)}); ${pct(1 - r.testAccuracy)} of the test images do.`,
-    `- The classes that lost the most: ${byClass.slice(0, 5).map((c) => `${c.name} (${c.count})`).join(", ")}, where a removal blind to ` +
-      `classes would take about ${uniform.toFixed(1)} from each; ${byClass.filter((c) => c.count === 0).length} classes lost none.`,
-    d.tiesAtRadius > 0 ? `- ${d.tiesAtRadius} unlabeled images score exactly r (kept).` : "",
-  ].filter((l) => l !== "").join("\n");
+  return text().oneClass.removal({
+    stoppedEarly: d.stoppedEarly, epochsRun: d.epochsRun, tolerance: r.params.radiusTolerance as number, patience: r.params.radiusPatience as number,
+    radius: d.radius, removed: d.removedCount, kept: d.keptCount, nu: r.params.nu as number,
+    labeledBelow: 1 - r.trainAccuracy, testBelow: 1 - r.testAccuracy,
+    mostAffected: byClass.slice(0, 5), uniform: d.removedCount / fineNames.length, classesUntouched: byClass.filter((c) => c.count === 0).length,
+    ties: d.tiesAtRadius,
+  });
 }
 
 export interface BeforeAfter {
   exercise: number;
-  before: ResultRecord;
+  before: SeededResult;
   /** Null for Exercise 1: it trains on the labeled images only, which the removal never touches. */
-  after: ResultRecord | null;
+  after: SeededResult | null;
 }
 
 export function beforeAfterChart(pairs: BeforeAfter[]): TopLevelSpec {
+  const t = text().oneClass;
   const rows = pairs.flatMap((p) => [
-    { model: `Ex${p.exercise}: ${p.before.experiment}`, data: "all unlabeled images", accuracy: p.before.testAccuracy },
-    { model: `Ex${p.exercise}: ${p.before.experiment}`, data: "outliers removed", accuracy: (p.after ?? p.before).testAccuracy },
+    { model: `Ex${p.exercise}: ${p.before.experiment}`, data: t.allUnlabeled, accuracy: p.before.testAccuracy },
+    { model: `Ex${p.exercise}: ${p.before.experiment}`, data: t.outliersRemoved, accuracy: (p.after ?? p.before).testAccuracy },
   ]);
   return {
-    title: "Test accuracy before and after removing the one-class outliers",
+    title: t.beforeAfterTitle,
     data: { values: rows },
     width: 420,
     height: { step: 14 },
@@ -141,29 +163,73 @@ export function beforeAfterChart(pairs: BeforeAfter[]): TopLevelSpec {
     encoding: {
       y: { field: "model", type: "nominal", sort: null, title: null },
       yOffset: { field: "data" },
-      x: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "test accuracy" },
+      x: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: t.testAxis },
       color: { field: "data", type: "nominal", title: null },
     },
     config: { axis: { labelLimit: 320 }, legend: { labelLimit: 320 } },
   } as TopLevelSpec;
 }
 
+export interface Ex5Facts {
+  unchanged: { experiment: string; test: Spread }[];
+  changed: { exercise: number; before: string; after: string; beforeTest: Spread; afterTest: Spread; afterVsBefore: Versus }[];
+  meanChange: number;
+}
+
+export function ex5Facts(pairs: BeforeAfter[]): Ex5Facts {
+  const changed = pairs.filter((p): p is BeforeAfter & { after: SeededResult } => p.after !== null);
+  return {
+    unchanged: pairs.filter((p) => p.after === null).map((p) => ({ experiment: p.before.experiment, test: testSpread(p.before) })),
+    changed: changed.map((p) => ({
+      exercise: p.exercise, before: p.before.experiment, after: p.after.experiment,
+      beforeTest: testSpread(p.before), afterTest: testSpread(p.after), afterVsBefore: versus(p.after, p.before),
+    })),
+    meanChange: changed.reduce((s, p) => s + p.after.testAccuracy - p.before.testAccuracy, 0) / Math.max(1, changed.length),
+  };
+}
+
 export function ex5Answer(pairs: BeforeAfter[]): string {
-  const changed = pairs.filter((p) => p.after !== null) as (BeforeAfter & { after: ResultRecord })[];
-  const lines = pairs.map((p) =>
-    p.after === null
-      ? `- Exercise 1 (${p.before.experiment}): unchanged by construction, ${acc(p.before.testAccuracy)}: it trains on the labeled images only, and the removal touches only unlabeled ones.`
-      : `- Exercise ${p.exercise} (${p.before.experiment} → ${p.after.experiment}): ${acc(p.before.testAccuracy)} → **${acc(p.after.testAccuracy)}** (${p.after.testAccuracy >= p.before.testAccuracy ? "+" : ""}${pct(p.after.testAccuracy - p.before.testAccuracy)}).`,
-  );
-  const better = changed.filter((p) => p.after.testAccuracy > p.before.testAccuracy).length;
-  const mean = changed.reduce((s, p) => s + p.after.testAccuracy - p.before.testAccuracy, 0) / Math.max(1, changed.length);
-  lines.push(
-    `- ${better} of ${changed.length} improved; the mean change is ${mean >= 0 ? "+" : ""}${pct(mean)}. ` +
-      (Math.abs(mean) < 0.01
-        ? "Changes under one point are too small to call with one seed per run: removing the outliers makes no clear difference here. The unlabeled images come from the same distribution as the labeled ones (a random split of one training set), so the least typical of them are unusual, not foreign."
-        : mean > 0
-          ? "Removing the least typical images helped: they were the ones most likely to get wrong pseudo-labels or to pull the representation away from the labeled classes."
-          : "Removing them hurt: the least typical images still carried useful information, and fewer unlabeled images means less signal for the semi-supervised methods."),
-  );
-  return lines.join("\n");
+  return text().oneClass.answer(ex5Facts(pairs));
+}
+
+/** Which variant of each earlier exercise is repeated without the outliers, how it was chosen, and how it fares on test. */
+export interface RepeatedFacts {
+  exercise: number;
+  repeated: string;
+  test: Spread;
+  /** The choice among the exercise's variants, made on the validation split (absent when it has one variant). */
+  choice?: { candidates: string[]; validationBest: string | null; missingOnValidation: string[] };
+  /** A variant with a higher mean test accuracy than the repeated one, compared with it (absent when none). */
+  bestOnTest?: { experiment: string; versusRepeated: Versus };
+}
+
+export function ex5RepeatedFacts(
+  pairs: BeforeAfter[], earlier: SeededResult[], choices: VariantChoice[], validation: (candidates: string[]) => ValidationChoice,
+): RepeatedFacts[] {
+  return pairs
+    .filter((p) => p.after !== null)
+    .map((p) => {
+      const choice = choices.find((c) => c.exercise === p.exercise && c.chosen === p.before.experiment);
+      const onValidation = choice && validation(choice.candidates);
+      const rivals = earlier.filter((r) => (choice ? choice.candidates.includes(r.experiment) : r.exercise === p.exercise && r.method !== "supervised"));
+      const top = rivals.length ? best(rivals) : p.before;
+      return {
+        exercise: p.exercise,
+        repeated: p.before.experiment,
+        test: testSpread(p.before),
+        choice: choice && onValidation && { candidates: choice.candidates, validationBest: onValidation.best, missingOnValidation: onValidation.missing },
+        // A tie with the repeated variant keeps it as the best.
+        bestOnTest: top.testAccuracy > p.before.testAccuracy ? { experiment: top.experiment, versusRepeated: versus(top, p.before) } : undefined,
+      };
+    });
+}
+
+/**
+ * Notebook 05's account of the variants it repeats (Exercise 5 repeats the variants chosen on the validation split,
+ * EX5_CHOICES in the registry), generated so that it follows the results.
+ */
+export function ex5RepeatedMarkdown(
+  pairs: BeforeAfter[], earlier: SeededResult[], choices: VariantChoice[], validation: (candidates: string[]) => ValidationChoice = bestOnValidation,
+): string {
+  return text().oneClass.repeated(ex5RepeatedFacts(pairs, earlier, choices, validation));
 }

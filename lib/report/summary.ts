@@ -1,16 +1,18 @@
 // The comparison of every experiment of the study (notebook 06 ends with it).
 import type { TopLevelSpec } from "vega-lite";
-import type { ResultRecord } from "../experiments/results";
-import { acc, timeOf } from "./common";
+import type { SeededResult } from "../experiments/aggregate";
+import { acc, testCell, timeOf, titleOf } from "./common";
+import { text } from "./text/index";
 
 /** Test and train accuracy of every experiment, grouped by exercise. */
-export function studyComparisonChart(results: ResultRecord[]): TopLevelSpec {
+export function studyComparisonChart(results: SeededResult[]): TopLevelSpec {
+  const t = text().summary;
   const rows = results.flatMap((r) => [
-    { experiment: r.experiment, exercise: `Exercise ${r.exercise}`, split: "test", accuracy: r.testAccuracy },
-    { experiment: r.experiment, exercise: `Exercise ${r.exercise}`, split: "train (labeled images)", accuracy: r.trainAccuracy },
+    { experiment: r.experiment, exercise: t.exercise(r.exercise), split: text().charts.test, accuracy: r.testAccuracy },
+    { experiment: r.experiment, exercise: t.exercise(r.exercise), split: t.trainLabeled, accuracy: r.trainAccuracy },
   ]);
   return {
-    title: "Every experiment of the study: accuracy",
+    title: t.chartTitle,
     data: { values: rows },
     width: 520,
     height: { step: 11 },
@@ -18,17 +20,17 @@ export function studyComparisonChart(results: ResultRecord[]): TopLevelSpec {
     encoding: {
       y: { field: "experiment", type: "nominal", sort: null, title: null },
       yOffset: { field: "split" },
-      x: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] } },
+      x: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: text().charts.accuracy },
       color: { field: "split", type: "nominal", title: null },
     },
     config: { axis: { labelLimit: 320 } },
   } as TopLevelSpec;
 }
 
-export function studyComparisonTable(results: ResultRecord[]): string {
+export function studyComparisonTable(results: SeededResult[]): string {
   return [
-    "| exercise | experiment | method | train accuracy | test accuracy | time | device | profile |",
+    `| ${text().summary.columns.join(" | ")} |`,
     "|---:|---|---|---:|---:|---:|---|---|",
-    ...results.map((r) => `| ${r.exercise} | ${r.experiment} | ${r.title} | ${acc(r.trainAccuracy)} | **${acc(r.testAccuracy)}** | ${timeOf(r)} | ${r.device} | ${r.profile} |`),
+    ...results.map((r) => `| ${r.exercise} | ${r.experiment} | ${titleOf(r)} | ${acc(r.trainAccuracy)} | **${testCell(r)}** | ${timeOf(r)} | ${r.device} | ${r.profile} |`),
   ].join("\n");
 }

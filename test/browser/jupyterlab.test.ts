@@ -262,7 +262,8 @@ describe("HTML export of notebook 01 (executor --html) in headless Chromium", fu
       assert.ok(chart.visible && chart.width > 0 && chart.height > 0 && chart.marks > 0, `chart ${i + 1} is not visible: ${JSON.stringify(chart)}`);
     }
     const cells = await probe<string[]>(page, "tableCells()");
-    assert.ok(cells.includes("10,080"), `the split table (10,080 labeled images) is missing; table cells: ${cells.slice(0, 20).join(" | ")}`);
+    // The thousands separator is the report language's (a space in Spanish, the default; a comma in English).
+    assert.ok(cells.some((c) => c.replace(/[\s,\u00a0]/g, "") === "10080"), `the split table (10,080 labeled images) is missing; table cells: ${cells.slice(0, 20).join(" | ")}`);
     const headings = await page.locator(".jp-MarkdownCell h1").allInnerTexts();
     assert.ok(headings.some((text) => text.trim() !== ""), "the notebook's markdown (its title) is missing");
 
