@@ -198,7 +198,7 @@ export interface RepeatedFacts {
   repeated: string;
   test: Spread;
   /** The choice among the exercise's variants, made on the validation split (absent when it has one variant). */
-  choice?: { candidates: string[]; validationBest: string | null; missingOnValidation: string[] };
+  choice?: { candidates: string[]; validationBest: string | null; missingOnValidation: string[]; pickedOnTestBeforeValidation: boolean };
   /** A variant with a higher mean test accuracy than the repeated one, compared with it (absent when none). */
   bestOnTest?: { experiment: string; versusRepeated: Versus };
 }
@@ -209,7 +209,7 @@ export function ex5RepeatedFacts(
   return pairs
     .filter((p) => p.after !== null)
     .map((p) => {
-      const choice = choices.find((c) => c.exercise === p.exercise && c.chosen === p.before.experiment);
+      const choice = choices.find((c) => c.exercise === p.exercise && c.repeated === p.before.experiment);
       const onValidation = choice && validation(choice.candidates);
       const rivals = earlier.filter((r) => (choice ? choice.candidates.includes(r.experiment) : r.exercise === p.exercise && r.method !== "supervised"));
       const top = rivals.length ? best(rivals) : p.before;
@@ -217,7 +217,7 @@ export function ex5RepeatedFacts(
         exercise: p.exercise,
         repeated: p.before.experiment,
         test: testSpread(p.before),
-        choice: choice && onValidation && { candidates: choice.candidates, validationBest: onValidation.best, missingOnValidation: onValidation.missing },
+        choice: choice && onValidation && { candidates: choice.candidates, validationBest: onValidation.best, missingOnValidation: onValidation.missing, pickedOnTestBeforeValidation: choice.pending !== undefined },
         // A tie with the repeated variant keeps it as the best.
         bestOnTest: top.testAccuracy > p.before.testAccuracy ? { experiment: top.experiment, versusRepeated: versus(top, p.before) } : undefined,
       };

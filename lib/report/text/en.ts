@@ -369,6 +369,9 @@ export const en = {
           const test = r.bestOnTest
             ? `${r.bestOnTest.experiment} has a higher mean, against it: ${verdict(r.bestOnTest.versusRepeated)}`
             : "it also has the highest mean";
+          if (c.pickedOnTestBeforeValidation) {
+            return `${head}, picked on the test set before the validation split existed; ${validation === "which the validation results confirm" ? "the validation results confirm it" : validation.replace(/^but /, "")}, and Exercise 5 has not been rerun with that variant. On the test set, ${test}.`;
+          }
           return `${head}, chosen among ${c.candidates.length} variants by their mean accuracy on the validation split, ${validation}. On the test set, which played no part in the choice, ${test}.`;
         })
         .join("\n"),

@@ -382,6 +382,9 @@ export const es: Phrases = {
           const test = r.bestOnTest
             ? `${r.bestOnTest.experiment} tiene una media mayor; frente a ella: ${verdict(r.bestOnTest.versusRepeated)}`
             : "también tiene la mayor media";
+          if (c.pickedOnTestBeforeValidation) {
+            return `${head}, elegida con el conjunto de test antes de que existiera la partición de validación; ${validation === "lo que confirman los resultados de validación" ? "los resultados de validación la confirman" : validation.replace(/^aunque /, "")}, y el ejercicio 5 aún no se ha repetido con esa variante. En el conjunto de test, ${test}.`;
+          }
           return `${head}, elegida entre ${c.candidates.length} variantes por su precisión media en la partición de validación, ${validation}. En el conjunto de test, que no intervino en la elección, ${test}.`;
         })
         .join("\n"),
