@@ -61,7 +61,7 @@ export function reconstructionCurveChart(results: ResultRecord[], title: string)
       color: { field: "series", type: "nominal", title: null },
       strokeDash: { field: "split", type: "nominal", title: null },
     },
-    config: { legend: { labelLimit: 320 } },
+    config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
 }
 

@@ -3,6 +3,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { TopLevelSpec } from "vega-lite";
 import type { ResultRecord } from "../experiments/results";
 import { describeLayers } from "../models/classifier";
+import { accuracyDomain } from "./chart-helpers";
 
 export const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
 export const acc = (x: number) => x.toFixed(4);
@@ -62,10 +63,10 @@ export function learningCurvesChart(results: ResultRecord[], title: string): Top
     mark: { type: "line", point: false, tooltip: true },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: "epoch (consecutive over rounds)" },
-      y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] } },
+      y: { field: "accuracy", type: "quantitative", title: "accuracy", scale: { domain: accuracyDomain(rows.map((r) => r.accuracy as number)), zero: false } },
       color: { field: "series", type: "nominal", title: null },
       strokeDash: { field: "split", type: "nominal", title: null },
     },
-    config: { legend: { labelLimit: 320 } },
+    config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
 }

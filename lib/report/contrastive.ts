@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { type ResultRecord, readAllResults } from "../experiments/results";
 import { projectRoot } from "../paths";
 import { REFERENCE_SOLUTION } from "./reference";
+import { accuracyDomain } from "./chart-helpers";
 import { acc, minutes, pct, provenanceLine, timeOf } from "./common";
 
 interface ContrastiveDetails {
@@ -82,7 +83,8 @@ export function lossMarkdown(r: ResultRecord): string {
   return lines.join("\n");
 }
 
-const SHARES = { scale: { domain: [0, 1] }, title: null };
+/** A y axis of shares or accuracies, zoomed to the values of `rows`. */
+const shares = (rows: Record<string, unknown>[], title: string) => ({ title, scale: { domain: accuracyDomain(rows.map((r) => r.value as number)), zero: false } });
 
 /** Lines of `rows` ({run, epoch, value, [colour]}) over the epochs: one panel per run, one colour per `colour` value. */
 function perRunLinesChart(
@@ -104,7 +106,7 @@ function perRunLinesChart(
       },
     },
     ...(options.independentY ? { resolve: { scale: { y: "independent" } } } : {}),
-    config: { legend: { labelLimit: options.legendLimit ?? 360 }, header: { labelLimit: 360 } },
+    config: { legend: { labelLimit: options.legendLimit ?? 0, orient: "bottom", columns: 2 }, header: { labelLimit: 0 } },
   } as TopLevelSpec;
 }
 
@@ -121,7 +123,6 @@ export function lossPartsChart(results: ResultRecord[]): TopLevelSpec {
   }
   return perRunLinesChart("Loss and its parts per epoch (means over the training batches)", rows, "part", { title: "loss" }, {
     independentY: true,
-    legendLimit: 320,
   });
 }
 
@@ -137,7 +138,7 @@ export function clusterSizesChart(results: ResultRecord[]): TopLevelSpec {
       rows.push({ run: s.label, epoch: h.epoch, metric: "entropy of the cluster sizes / ln K", value: h.clusterSizeEntropy / Math.log(k) });
     }
   }
-  return perRunLinesChart("Cluster sizes on the labeled images (argmax of the cluster head, inference mode)", rows, "metric", SHARES);
+  return perRunLinesChart("Cluster sizes on the labeled images (argmax of the cluster head, inference mode)", rows, "metric", shares(rows, "share"));
 }
 
 /** k-NN probe accuracy and cluster/label NMI per epoch (epoch 0: the untrained network), and the classifier's test accuracy for one-step runs. */
@@ -152,7 +153,7 @@ export function probeChart(results: ResultRecord[]): TopLevelSpec {
       if (typeof h.instanceAccuracy === "number") rows.push({ run: s.label, epoch: h.epoch, metric: "own view found in the batch (training)", value: h.instanceAccuracy });
     }
   }
-  return perRunLinesChart("Is the representation learning? Probe accuracy per epoch", rows, "metric", SHARES);
+  return perRunLinesChart("Is the representation learning? Probe accuracy per epoch", rows, "metric", shares(rows, "accuracy or score"));
 }
 
 /** How the diagnostics moved from the untrained network to the last epoch, per run (generated from the histories). */
@@ -244,7 +245,11 @@ export function autoencoderCounterpart(r: ResultRecord, autoencoder: ResultRecor
 }
 
 /** ¿Se mejoran los resultados obtenidos en los puntos anteriores? For contrastive results. */
-export function comparisonMarkdown(results: ResultRecord[], earlier: ResultRecord[], autoencoder: ResultRecord[]): string {
+export function comparisonMarkdown(
+  results: ResultRecord[], earlier: ResultRecord[], autoencoder: ResultRecord[],
+  /** notes: false leaves out the closing notes (noise, reference solution) when outliersMarkdown, just above, gave them. */
+  options: { notes?: boolean } = {},
+): string {
   const ex1 = earlier.find((r) => r.exercise === 1);
   const best = earlier.length ? earlier.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a)) : undefined;
   const lines = results.map((r) => {
@@ -255,6 +260,7 @@ export function comparisonMarkdown(results: ResultRecord[], earlier: ResultRecor
     ].filter((x) => x);
     return `- **${r.experiment}**: ${acc(r.testAccuracy)}: ${parts.join("; ")}.`;
   });
+  if (options.notes === false) return lines.join("\n");
   const n = results[0]?.data.test ?? 0;
   lines.push(`- "Within the noise": the difference is smaller than two standard errors of the difference of two accuracies on ${n.toLocaleString("en-US")} test images.`);
   lines.push(`- The assignment's reference solution reached ${acc(REFERENCE_SOLUTION.ex6.test)} with its version of this technique (${acc(REFERENCE_SOLUTION.ex6.outliersRemoved)} with outliers removed; ${REFERENCE_SOLUTION.source}).`);
@@ -410,4 +416,19 @@ export function ablationMarkdown(ablations: ResultRecord[], chosen: ResultRecord
     "",
     `Best probe: **${best.experiment}** (${pct(best.testAccuracy)}). The full runs use ${settings(chosen)}.`,
   ].join("\n");
+}
+
+/** The settings lossMarkdown describes: the views and the loss's weights. */
+const LOSS_SETTINGS = [
+  "contrastiveCropMinArea", "contrastiveHue", "contrastiveGreyscale", "contrastiveProjection", "contrastiveClusterTemperature",
+  "contrastiveClusters", "contrastiveTemperature", "contrastiveClusterWeight", "contrastiveBalanceWeight",
+];
+
+/**
+ * The loss as run, described once: when the two-step pretraining and the one-step model share its settings, the
+ * one-step description (the same, plus its classification term) covers both; otherwise each is described.
+ */
+export function lossMarkdownOnce(twoStep: ResultRecord | undefined, joint: ResultRecord | undefined): string {
+  if (twoStep && joint && LOSS_SETTINGS.every((k) => twoStep.params[k] === joint.params[k])) return lossMarkdown(joint);
+  return [twoStep, joint].filter((r): r is ResultRecord => r !== undefined).map(lossMarkdown).join("\n\n");
 }

@@ -3,6 +3,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { ResultRecord } from "../experiments/results";
 import type { RoundReport } from "../methods/self-training";
 import { REFERENCE_SOLUTION } from "./reference";
+import { accuracyDomain, runsOf } from "./chart-helpers";
 import { acc, minutes, pct, provenanceLine, timeOf } from "./common";
 
 const rounds = (r: ResultRecord): RoundReport[] => (r.details.rounds as RoundReport[] | undefined) ?? [];
@@ -23,33 +24,50 @@ export function roundsTableMarkdown(results: ResultRecord[], teacher: ResultReco
   return lines.join("\n");
 }
 
-/** Test accuracy after each round (round 0: the Exercise 1 teacher), one line per self-training variant. */
+/**
+ * Test accuracy after each round (round 0: the Exercise 1 teacher), the precision of the added pseudo-labels and the
+ * share of the unlabeled images added, one line per self-training variant through the means over its seeds, every
+ * seed a point; each panel's axis zoomed to its data. A seed's round 0 is the teacher run it started from (seeds pair
+ * by position).
+ */
 export function roundsChart(results: ResultRecord[], teacher: ResultRecord): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
+  const teachers = runsOf(teacher);
   for (const r of results.filter(isRounds)) {
-    rows.push({ variant: r.experiment, round: 0, metric: "test accuracy", value: teacher.testAccuracy });
-    for (const x of rounds(r)) {
-      rows.push({ variant: r.experiment, round: x.round, metric: "test accuracy", value: x.testAccuracy });
-      rows.push({ variant: r.experiment, round: x.round, metric: "precision of the added pseudo-labels", value: x.precision });
-      rows.push({ variant: r.experiment, round: x.round, metric: "share of the unlabeled images added", value: x.added / r.data.unlabeled });
-    }
+    runsOf(r).forEach((run, i) => {
+      const round0 = (teachers[i] ?? teacher).testAccuracy;
+      rows.push({ variant: r.experiment, seed: run.seed, round: 0, metric: "test accuracy", value: round0 });
+      for (const x of rounds(run)) {
+        rows.push({ variant: r.experiment, seed: run.seed, round: x.round, metric: "test accuracy", value: x.testAccuracy });
+        rows.push({ variant: r.experiment, seed: run.seed, round: x.round, metric: "precision of the added pseudo-labels", value: x.precision });
+        rows.push({ variant: r.experiment, seed: run.seed, round: x.round, metric: "share of the unlabeled images added", value: x.added / run.data.unlabeled });
+      }
+    });
   }
+  const x = { field: "round", type: "ordinal", title: "round" };
+  const color = { field: "variant", type: "nominal", title: null };
   return {
-    title: "Self-training per round",
+    title: "Self-training per round (points: each seed; lines: means over the seeds)",
     data: { values: rows },
     facet: { column: { field: "metric", type: "nominal", title: null } },
     spec: {
       width: 220,
       height: 200,
-      mark: { type: "line", point: true, tooltip: true },
-      encoding: {
-        x: { field: "round", type: "ordinal" },
-        y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
-        color: { field: "variant", type: "nominal" },
-      },
+      layer: [
+        {
+          name: "mean",
+          mark: { type: "line", tooltip: true },
+          encoding: { x, y: { field: "value", aggregate: "mean", type: "quantitative", title: "value (see the panel's title)", scale: { zero: false } }, color },
+        },
+        {
+          name: "seeds",
+          mark: { type: "point", filled: false, opacity: 0.7, tooltip: true },
+          encoding: { x, y: { field: "value", type: "quantitative", title: "value (see the panel's title)", scale: { zero: false } }, color },
+        },
+      ],
     },
     resolve: { scale: { y: "independent" } },
-    config: { legend: { labelLimit: 320 } },
+    config: { legend: { labelLimit: 0, orient: "bottom", columns: 2 } },
   } as TopLevelSpec;
 }
 
@@ -99,10 +117,10 @@ export function onlineChart(result: ResultRecord): TopLevelSpec {
     mark: { type: "line", point: true, tooltip: true },
     encoding: {
       x: { field: "epoch", type: "quantitative" },
-      y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
+      y: { field: "value", type: "quantitative", scale: { domain: accuracyDomain(rows.map((r) => r.value as number)), zero: false }, title: "share" },
       color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 1 } },
     },
-    config: { legend: { labelLimit: 400 } },
+    config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
 }
 
@@ -243,12 +261,12 @@ export function ex2LearningCurves(results: ResultRecord[], ex1: ResultRecord): T
       mark: { type: "line", tooltip: true },
       encoding: {
         x: { field: "epoch", type: "quantitative" },
-        y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] } },
+        y: { field: "accuracy", type: "quantitative", title: "accuracy", scale: { domain: accuracyDomain(rows.map((r) => r.accuracy as number)), zero: false } },
         color: { field: "variant", type: "nominal", title: null },
         strokeDash: { field: "split", type: "nominal", title: null },
       },
     },
     resolve: { scale: { x: "independent" } },
-    config: { legend: { labelLimit: 320, orient: "bottom", columns: 2 } },
+    config: { legend: { labelLimit: 0, orient: "bottom", columns: 2 } },
   } as TopLevelSpec;
 }

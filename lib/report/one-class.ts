@@ -3,6 +3,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { Cifar100 } from "../data/cifar100";
 import type { ResultRecord } from "../experiments/results";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
+import { runsOf, seedDotPlot, type SeedGroup } from "./chart-helpers";
 import { acc, pct } from "./common";
 
 interface OneClassDetails {
@@ -35,10 +36,10 @@ export function radiusChart(r: ResultRecord): TopLevelSpec {
     mark: { type: "line", point: true, tooltip: true },
     encoding: {
       x: { field: "epoch", type: "quantitative" },
-      y: { field: "value", type: "quantitative", title: null },
+      y: { field: "value", type: "quantitative", title: "radius, loss or share" },
       color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 1 } },
     },
-    config: { legend: { labelLimit: 400 } },
+    config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
 }
 
@@ -127,24 +128,21 @@ export interface BeforeAfter {
   after: ResultRecord | null;
 }
 
+/**
+ * Test accuracy of each exercise's model on all unlabeled images and without the outliers: every seed a hollow
+ * point, the mean filled (± sd with several seeds), the axis zoomed to the data. Exercise 1 has no "outliers
+ * removed" point: that run does not exist (the removal cannot change it).
+ */
 export function beforeAfterChart(pairs: BeforeAfter[]): TopLevelSpec {
-  const rows = pairs.flatMap((p) => [
-    { model: `Ex${p.exercise}: ${p.before.experiment}`, data: "all unlabeled images", accuracy: p.before.testAccuracy },
-    { model: `Ex${p.exercise}: ${p.before.experiment}`, data: "outliers removed", accuracy: (p.after ?? p.before).testAccuracy },
+  const model = (p: BeforeAfter) => `Ex${p.exercise}: ${p.before.experiment}`;
+  const groups: SeedGroup[] = pairs.flatMap((p) => [
+    { category: model(p), colour: "all unlabeled images", values: runsOf(p.before).map((r) => r.testAccuracy), mean: p.before.testAccuracy },
+    ...(p.after ? [{ category: model(p), colour: "outliers removed", values: runsOf(p.after).map((r) => r.testAccuracy), mean: p.after.testAccuracy }] : []),
   ]);
   return {
     title: "Test accuracy before and after removing the one-class outliers",
-    data: { values: rows },
-    width: 420,
-    height: { step: 14 },
-    mark: { type: "bar", tooltip: true },
-    encoding: {
-      y: { field: "model", type: "nominal", sort: null, title: null },
-      yOffset: { field: "data" },
-      x: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: "test accuracy" },
-      color: { field: "data", type: "nominal", title: null },
-    },
-    config: { axis: { labelLimit: 320 }, legend: { labelLimit: 320 } },
+    ...seedDotPlot(groups, { categoryTitle: "model", valueTitle: "test accuracy (hollow: each seed; filled: mean ± sd)", colourTitle: null, width: 420 }),
+    config: { axis: { labelLimit: 320 }, legend: { labelLimit: 0, orient: "bottom" } },
   } as TopLevelSpec;
 }
 

@@ -3,6 +3,7 @@
 // renders it, which is not where the results came from.
 import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
+import { runsOf } from "./chart-helpers";
 import { minutes } from "./common";
 
 /** The table's words, in one place (to move into the language sources with the rest of the report's text). */
@@ -29,12 +30,6 @@ export interface ProvenanceRow {
   date: string;
   seconds: number;
   deviceSharedBy: number | null;
-}
-
-/** A result's runs: a seeded result's every seed, or the record itself. */
-function runsOf(result: ResultRecord | SeededResult): ResultRecord[] {
-  const runs = (result as SeededResult).runs;
-  return Array.isArray(runs) && runs.length > 0 ? runs : [result];
 }
 
 /** True when `device` names the card, false for a bare driver description ("NVIDIA: 580.159.04 ..., vendor nvidia"). */
