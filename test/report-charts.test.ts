@@ -151,6 +151,10 @@ describe("report charts", () => {
     assert.equal(values(layerNamed(study, "seeds")[0]).length, 4);
     assert.deepEqual(values(layerNamed(study, "mean ± sd")[0]).map((r) => r.category), ["ex1-supervised"], "no sd for one seed");
 
+    const curves = (learningCurvesChart([softmatch, fixmatch], "c") as unknown as { data: { values: Json[] } }).data.values;
+    assert.deepEqual([...new Set(curves.map((r) => `${r.series}/${r.seed}`))].filter((s) => String(s).includes("round 1")),
+      softmatch.runs.map((r) => `ex2-selftrain-softmatch round 1/${r.seed}`), "learning curves: a line per seed");
+
     const rounds = roundsChart([softmatch], ex1);
     assert.equal(layerNamed(rounds, "seeds").length, 1);
     const rows = (rounds as { data: { values: Json[] } }).data.values;

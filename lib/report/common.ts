@@ -3,7 +3,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { TopLevelSpec } from "vega-lite";
 import type { ResultRecord } from "../experiments/results";
 import { describeLayers } from "../models/classifier";
-import { accuracyDomain } from "./chart-helpers";
+import { accuracyDomain, runsOf } from "./chart-helpers";
 
 export const pct = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
 export const acc = (x: number) => x.toFixed(4);
@@ -44,16 +44,19 @@ export function resultsTableMarkdown(results: ResultRecord[]): string {
   ].join("\n");
 }
 
-/** Train (on augmented batches) and test accuracy per epoch, one colour per experiment (and round). */
+/** Train (on augmented batches) and test accuracy per epoch, one colour per experiment (and round), one line per seed. */
 export function learningCurvesChart(results: ResultRecord[], title: string): TopLevelSpec {
   const rows: Record<string, unknown>[] = [];
+  // One line per seed (every run of a seeded result), in its experiment's colour.
   for (const r of results) {
-    r.history.forEach((h, i) => {
-      const series = h.round !== undefined ? `${r.experiment} round ${h.round}` : r.experiment;
-      const x = i + 1;
-      if (typeof h.trainAccuracy === "number") rows.push({ epoch: x, accuracy: h.trainAccuracy, series, split: "train (augmented batches)" });
-      if (typeof h.testAccuracy === "number") rows.push({ epoch: x, accuracy: h.testAccuracy, series, split: "test" });
-    });
+    for (const run of runsOf(r)) {
+      run.history.forEach((h, i) => {
+        const series = h.round !== undefined ? `${r.experiment} round ${h.round}` : r.experiment;
+        const x = i + 1;
+        if (typeof h.trainAccuracy === "number") rows.push({ epoch: x, accuracy: h.trainAccuracy, series, seed: run.seed, split: "train (augmented batches)" });
+        if (typeof h.testAccuracy === "number") rows.push({ epoch: x, accuracy: h.testAccuracy, series, seed: run.seed, split: "test" });
+      });
+    }
   }
   return {
     title,
@@ -66,6 +69,7 @@ export function learningCurvesChart(results: ResultRecord[], title: string): Top
       y: { field: "accuracy", type: "quantitative", title: "accuracy", scale: { domain: accuracyDomain(rows.map((r) => r.accuracy as number)), zero: false } },
       color: { field: "series", type: "nominal", title: null },
       strokeDash: { field: "split", type: "nominal", title: null },
+      detail: { field: "seed", type: "nominal" },
     },
     config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
