@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { findNbconvert } from "../lib/notebook/html";
 import { Cell, CodeCell, joinLines, Notebook, Output, serializeNotebook, withCellIds } from "../lib/notebook/nbformat";
-import { NotebookOutputs } from "../lib/notebook/outputs";
+import { NotebookOutputs, withoutMachineFolders } from "../lib/notebook/outputs";
 import { JupyterMessage, newMessage } from "../lib/notebook/messages";
 import { NO_NBFORMAT, pythonWithNbformat, schemaErrors } from "./helpers/nbformat-schema";
 
@@ -98,6 +98,18 @@ describe("execute-notebooks", () => {
     assert.deepEqual(notebook.cells.map((cell) => cell.id), ["three-cells-1", "cell-21eeaed4", "three-cells-3", "three-cells-4"]);
   });
 
+  it("saves the same notebook when executed from two folders (no machine folders in the outputs)", async () => {
+    const [first, second] = [fixtureCopy("machine-folders.ipynb"), fixtureCopy("machine-folders.ipynb")];
+    const run = await execute([first, second]);
+    assert.equal(run.status, 0, run.stderr);
+    const [a, b] = [fs.readFileSync(first, "utf8"), fs.readFileSync(second, "utf8")];
+    assert.equal(a, b, "two executions of the same notebook differ");
+    const [folders] = readCodeCells(first);
+    assert.deepEqual(folders.outputs.map((o) => (o.output_type === "stream" ? [o.name, joinLines(o.text)] : o.output_type)),
+      [["stdout", ".\n"], ["stderr", "~/.cache/cifar100-ssl\n"]]);
+    for (const folder of [path.dirname(first), os.homedir()]) assert.ok(!a.includes(`${folder}/`) && !a.includes(`${folder}\n`), folder);
+  });
+
   it("stops at a failing cell, names it and saves the notebook up to there", async () => {
     const outDir = temporaryDir();
     const fixture = path.join(FIXTURES, "second-cell-throws.ipynb");
@@ -168,7 +180,62 @@ describe("cell ids (nbformat 4.5)", () => {
   });
 });
 
+/** Every text of a notebook's outputs (streams, errors, text/* and SVG), with where it comes from. */
+interface OutputText {
+  where: string;
+  stream: boolean;
+  text: string;
+}
+
+function outputTexts(notebook: Notebook): OutputText[] {
+  return notebook.cells.flatMap((cell, index) => (cell.outputs ?? []).flatMap((output): OutputText[] => {
+    const where = `cell ${index} (${cell.id})`;
+    if (output.output_type === "stream") return [{ where, stream: true, text: joinLines(output.text) }];
+    if (output.output_type === "error") return [{ where, stream: true, text: [output.evalue, ...output.traceback].join("\n") }];
+    return Object.entries(output.data)
+      .filter(([mime]) => mime.startsWith("text/") || mime === "image/svg+xml")
+      .map(([mime, value]) => ({ where: `${where} ${mime}`, stream: false, text: joinLines(value as string | string[]) }));
+  }));
+}
+
+/** What ties a notebook's output to the machine that executed it (absolute folders, load times, the backend dump). */
+function machineSpecific(text: string, stream: boolean): string[] {
+  const home = os.homedir();
+  const patterns: RegExp[] = [
+    /(?:^|[\s"'(=:`])(\/(?:work|home|tmp|root)(?:\/[^\s"'`)]*)?)/g,
+    /\.cache\/cifar100-ssl/g,
+    /CIFAR-100: read \d+ train/g,
+  ];
+  if (stream) {
+    // Load times ("... in 0.9 s"); a notebook that trains prints its epochs' times, which change with its results.
+    patterns.push(/\bin \d+(?:\.\d+)? ?(?:ms|s|min)\b/g, /^ +(?:node-gpu|node|webgpu|cpu): (?:skipped|chosen)/gm, /\bdevice: /g);
+  }
+  const found = patterns.flatMap((pattern) => [...text.matchAll(pattern)].map((m) => m[0].trim()));
+  if (home.split("/").filter((p) => p).length >= 2 && text.includes(home)) found.push(home);
+  return found;
+}
+
 describe("committed notebooks", () => {
+  const notebooks = fs.readdirSync(path.join(REPO_ROOT, "notebooks")).filter((f) => f.endsWith(".ipynb"));
+
+  it("show no machine folders, load times or backend dumps in their outputs", () => {
+    assert.equal(notebooks.length, 6);
+    const offenders = notebooks.flatMap((name) => {
+      const notebook = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "notebooks", name), "utf8")) as Notebook;
+      return outputTexts(notebook).flatMap(({ where, stream, text }) => machineSpecific(text, stream).map((hit) => `${name} ${where}: ${hit}`));
+    });
+    assert.deepEqual(offenders, []);
+  });
+
+  it("the scan finds what it looks for", () => {
+    assert.deepEqual(machineSpecific("CIFAR-100: read 50000 train and 10000 test images from /work/shared/data/cifar-100-binary in 0.9 s\n", true),
+      ["/work/shared/data/cifar-100-binary", "CIFAR-100: read 50000 train", "in 0.9 s"]);
+    assert.deepEqual(machineSpecific("epoch 1/2  loss 4.9209  trainAccuracy 0.0117  lr 1.43e-1  1.7 s\n", true), []);
+    assert.deepEqual(machineSpecific("backend: webgpu (tf.getBackend() = webgpu), device: llvmpipe\n  node: skipped, x\n", true), ["node: skipped", "device:"]);
+    assert.deepEqual(machineSpecific("| 164 s | a `~/.cache/cifar100-ssl` b", false), [".cache/cifar100-ssl"]);
+    assert.deepEqual(machineSpecific("profile: full (the assignment's scale)\nrenderer: this notebook is executed with the webgpu backend\n", true), []);
+  });
+
   it("pass nbformat's schema (cell ids included), as JupyterLab and nbconvert expect", function () {
     const python = pythonWithNbformat();
     if (!python) {
@@ -180,6 +247,31 @@ describe("committed notebooks", () => {
     assert.ok(files.length >= 9, files.join(", "));
     const invalid = Object.entries(schemaErrors(python, files)).filter(([, errors]) => errors.length > 0);
     assert.deepEqual(invalid, [], "notebooks that fail the schema");
+  });
+});
+
+describe("withoutMachineFolders", () => {
+  const folders = { notebook: "/work/checkout/notebooks", home: "/home/someone" };
+
+  it("writes the notebook's folder as ., its parent as .. and the home folder as ~ in text outputs", () => {
+    const outputs: Output[] = [
+      { output_type: "stream", name: "stderr", text: ["read from /work/checkout/notebooks/data\n", "and /work/checkout/lib/x.ts, /home/someone/.cache\n"] },
+      { output_type: "error", ename: "Error", evalue: "at /work/checkout/notebooks", traceback: ["/home/someone2/x is another home"] },
+      { output_type: "display_data", metadata: {}, data: { "text/markdown": "see /work/checkout/README.md", "application/json": { path: "/work/checkout/x" } } },
+    ];
+    assert.deepEqual(withoutMachineFolders(outputs, folders), [
+      { output_type: "stream", name: "stderr", text: "read from ./data\nand ../lib/x.ts, ~/.cache\n" },
+      { output_type: "error", ename: "Error", evalue: "at .", traceback: ["/home/someone2/x is another home"] },
+      { output_type: "display_data", metadata: {}, data: { "text/markdown": "see ../README.md", "application/json": { path: "/work/checkout/x" } } },
+    ]);
+  });
+
+  it("never replaces / or a notebook's parent of one level (/tmp); a home of one level (/root) is replaced", () => {
+    const outputs: Output[] = [{ output_type: "stream", name: "stdout", text: "/tmp/x, /tmp/nb/y, /root/z and /rooted\n" }];
+    assert.deepEqual(withoutMachineFolders(outputs, { notebook: "/tmp/nb", home: "/root" }), [
+      { output_type: "stream", name: "stdout", text: "/tmp/x, ./y, ~/z and /rooted\n" },
+    ]);
+    assert.deepEqual(withoutMachineFolders(outputs, { notebook: "/nb", home: "/" }), outputs.map((o) => ({ ...o })));
   });
 });
 

@@ -334,6 +334,7 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
     "one-class.ex5Answer": oc.ex5Answer(g.pairs),
     "one-class.ex5RepeatedMarkdown": oc.ex5RepeatedMarkdown(g.pairs, g.all, EX5_CHOICES, confirmed),
     "contrastive.lossMarkdown": co.lossMarkdown(g.joint6),
+    "contrastive.lossMarkdownOnce": co.lossMarkdownOnce(g.twoStep[0], g.joint6),
     "contrastive.lossPartsChart": co.lossPartsChart(g.ex6),
     "contrastive.clusterSizesChart": co.clusterSizesChart(g.ex6),
     "contrastive.probeChart": co.probeChart(g.ex6),
@@ -357,7 +358,7 @@ const NOT_TEXT = new Set([
   "common.acc", "common.int", "common.minutes", "common.pct", "data.labeledClassCounts", "ex1.ex1Facts", "ex2.ex2ConclusionFacts",
   "autoencoder.autoencoderStage", "autoencoder.ex3Facts", "autoencoder.ex4Facts", "one-class.ex5Facts", "one-class.ex5RepeatedFacts",
   "contrastive.contrastiveStage", "contrastive.autoencoderCounterpart", "contrastive.pretrainingFacts", "contrastive.twoStepFacts",
-  "contrastive.jointFacts", "contrastive.readContrastiveAblations",
+  "contrastive.jointFacts", "contrastive.readContrastiveAblations", "summary.classifiers",
 ]);
 
 /** key paths of a phrase object, with the kind of each leaf (function, string, or an array's length). */

@@ -6,6 +6,7 @@ import { createHash } from "crypto";
 import { createReadStream, existsSync, promises as fs, statSync } from "fs";
 import * as os from "os";
 import * as path from "path";
+import { inNotebook } from "../in-notebook";
 import { projectRoot } from "../paths";
 import { CIFAR100_ARCHIVE_ROOT, CIFAR100_URL, downloadArchive, type Checksum } from "./download";
 
@@ -135,7 +136,10 @@ export async function loadCifar100(options: LoadOptions = {}): Promise<Cifar100>
   const started = Date.now();
   const data = await readCifar100(dir, { expectedCounts: options.expectedCounts, remedy: remedyFor(dir, source) });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  log(`CIFAR-100: read ${data.train.count} train and ${data.test.count} test images from ${dir} in ${seconds} s`);
+  // Not in a notebook by default: the folder and the time would make its output differ from machine to machine.
+  if (options.log !== undefined || !inNotebook()) {
+    log(`CIFAR-100: read ${data.train.count} train and ${data.test.count} test images from ${dir} in ${seconds} s`);
+  }
   return data;
 }
 

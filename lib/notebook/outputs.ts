@@ -74,3 +74,56 @@ function displayId(content: Record<string, unknown>): string | undefined {
   const transient = content.transient as { display_id?: string } | undefined;
   return transient?.display_id;
 }
+
+/** Folders of the machine that executes a notebook, written in its outputs as `.`, `..` and `~`. */
+export interface MachineFolders {
+  /** The notebook's folder (the kernel's working directory): `.`. */
+  notebook: string;
+  /** The home folder: `~`. */
+  home: string;
+}
+
+/**
+ * `outputs` with the executing machine's folders written relatively in their text (streams, errors, text/* and
+ * SVG), so that executing a notebook from another checkout or as another user gives the same outputs: the
+ * notebook's folder becomes `.`, its parent `..` and the home folder `~`. JSON payloads and images stay as they are.
+ * The notebook's folder and its parent are replaced only from two levels down (never `/` or `/tmp`: they would
+ * match too much); the home folder from one (`/root`).
+ */
+export function withoutMachineFolders(outputs: Output[], folders: MachineFolders): Output[] {
+  const depth = (folder: string) => folder.split("/").filter((part) => part !== "").length;
+  const replacements = [
+    [folders.notebook, ".", 2],
+    [pathParent(folders.notebook), "..", 2],
+    [folders.home, "~", 1],
+  ].filter(([from, , minDepth]) => depth(from as string) >= (minDepth as number))
+    .map(([from, to]) => [from as string, to as string])
+    .sort((a, b) => b[0].length - a[0].length);
+  const rewrite = (text: string) =>
+    replacements.reduce((out, [from, to]) => out.replace(new RegExp(`${escapeRegExp(from)}(?![\\w.-])`, "g"), to), text);
+  const rewriteText = (text: string | string[]) => (Array.isArray(text) ? text.join("") : text);
+  return outputs.map((output): Output => {
+    switch (output.output_type) {
+      case "stream":
+        return { ...output, text: rewrite(rewriteText(output.text)) };
+      case "error":
+        return { ...output, evalue: rewrite(output.evalue), traceback: output.traceback.map(rewrite) };
+      default: {
+        const data = Object.fromEntries(Object.entries(output.data).map(([mime, value]) => {
+          const isText = mime.startsWith("text/") || mime === "image/svg+xml";
+          return [mime, isText && (typeof value === "string" || Array.isArray(value)) ? rewrite(rewriteText(value as string | string[])) : value];
+        }));
+        return { ...output, data };
+      }
+    }
+  });
+}
+
+function pathParent(folder: string): string {
+  const trimmed = folder.replace(/\/+$/, "");
+  return trimmed.slice(0, Math.max(0, trimmed.lastIndexOf("/")));
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,11 +1,12 @@
 /**
  * Runs every code cell of one notebook in a fresh tslab kernel and saves it with its outputs.
  */
+import * as os from "os";
 import * as path from "path";
 import { KernelClient } from "./jupyter-client";
 import { KernelExit, KernelProcess } from "./kernel-process";
-import { NotebookOutputs } from "./outputs";
-import { CodeCell, isCodeCell, joinLines, readNotebook, writeNotebook } from "./nbformat";
+import { NotebookOutputs, withoutMachineFolders } from "./outputs";
+import { CodeCell, isCodeCell, joinLines, Notebook, readNotebook, writeNotebook } from "./nbformat";
 
 export interface RunOptions {
   /** Where to save the executed notebook; the notebook itself by default. */
@@ -45,7 +46,10 @@ export async function runNotebook(file: string, options: RunOptions): Promise<Ru
     cell.outputs = [];
     cell.execution_count = null;
   }
-  const kernel = await KernelProcess.start(path.dirname(path.resolve(file)));
+  const folder = path.dirname(path.resolve(file));
+  // Outputs are saved without this machine's folders: executing again elsewhere changes only what really changed.
+  const save = () => writeNotebook(outFile, withMachineFoldersRelative(notebook, { notebook: folder, home: os.homedir() }));
+  const kernel = await KernelProcess.start(folder);
   let client: KernelClient | undefined;
   let current: { cell: CodeCell; number: number } | undefined;
   try {
@@ -59,14 +63,19 @@ export async function runNotebook(file: string, options: RunOptions): Promise<Ru
       if (joinLines(cell.source).trim() !== "") await runCell(cell, client, kernel, outputs, options);
     }
   } catch (error) {
-    writeNotebook(outFile, notebook);
+    save();
     throw new NotebookFailure(failureReport(current, error as Error, kernel.output), outFile);
   } finally {
     client?.close();
     await kernel.stop();
   }
-  writeNotebook(outFile, notebook);
+  save();
   return { outFile, codeCells: cells.length, seconds: (Date.now() - started) / 1000 };
+}
+
+function withMachineFoldersRelative(notebook: Notebook, folders: { notebook: string; home: string }): Notebook {
+  const cells = notebook.cells.map((cell) => (cell.outputs ? { ...cell, outputs: withoutMachineFolders(cell.outputs, folders) } : cell));
+  return { ...notebook, cells };
 }
 
 /** Runs one cell, filling in its outputs and execution count; throws what made it fail. */

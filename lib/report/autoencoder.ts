@@ -67,7 +67,7 @@ export function reconstructionCurveChart(results: ResultRecord[], title: keyof P
       color: { field: "series", type: "nominal", title: null },
       strokeDash: { field: "split", type: "nominal", title: null },
     },
-    config: { legend: { labelLimit: 320 } },
+    config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
 }
 

@@ -4,6 +4,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
 import { describeLayers } from "../models/classifier";
+import { accuracyDomain, runsOf } from "./chart-helpers";
 import { acc, int, minutes, pct } from "./format";
 import { text, type Phrases } from "./text/index";
 import { testSpread } from "./verdicts";
@@ -47,17 +48,20 @@ export function resultsTableMarkdown(results: SeededResult[]): string {
   ].join("\n");
 }
 
-/** Train (on augmented batches) and test accuracy per epoch, one colour per experiment (and round). */
+/** Train (on augmented batches) and test accuracy per epoch, one colour per experiment (and round), one line per seed. */
 export function learningCurvesChart(results: ResultRecord[], title: keyof Phrases["curveTitles"]): TopLevelSpec {
   const t = text().charts;
   const rows: Record<string, unknown>[] = [];
+  // One line per seed (every run of a seeded result), in its experiment's colour.
   for (const r of results) {
-    r.history.forEach((h, i) => {
-      const series = h.round !== undefined ? t.round(r.experiment, h.round) : r.experiment;
-      const x = i + 1;
-      if (typeof h.trainAccuracy === "number") rows.push({ epoch: x, accuracy: h.trainAccuracy, series, split: t.trainBatches });
-      if (typeof h.testAccuracy === "number") rows.push({ epoch: x, accuracy: h.testAccuracy, series, split: t.test });
-    });
+    for (const run of runsOf(r)) {
+      run.history.forEach((h, i) => {
+        const series = h.round !== undefined ? t.round(r.experiment, h.round) : r.experiment;
+        const x = i + 1;
+        if (typeof h.trainAccuracy === "number") rows.push({ epoch: x, accuracy: h.trainAccuracy, series, seed: run.seed, split: t.trainBatches });
+        if (typeof h.testAccuracy === "number") rows.push({ epoch: x, accuracy: h.testAccuracy, series, seed: run.seed, split: t.test });
+      });
+    }
   }
   return {
     title: text().curveTitles[title],
@@ -67,10 +71,11 @@ export function learningCurvesChart(results: ResultRecord[], title: keyof Phrase
     mark: { type: "line", point: false, tooltip: true },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: t.epochOverRounds },
-      y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: t.accuracy },
+      y: { field: "accuracy", type: "quantitative", title: t.accuracy, scale: { domain: accuracyDomain(rows.map((r) => r.accuracy as number)), zero: false } },
       color: { field: "series", type: "nominal", title: null },
       strokeDash: { field: "split", type: "nominal", title: null },
+      detail: { field: "seed", type: "nominal" },
     },
-    config: { legend: { labelLimit: 320 } },
+    config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
 }

@@ -9,6 +9,7 @@ import type { SeededResult } from "../experiments/aggregate";
 import { type ResultRecord, readAllResults } from "../experiments/results";
 import { projectRoot } from "../paths";
 import { REFERENCE_SOLUTION } from "./reference";
+import { accuracyDomain } from "./chart-helpers";
 import { acc, minutes, pct, provenanceLine, testCell, timeOf, titleOf } from "./common";
 import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus, versusValues } from "./verdicts";
@@ -60,7 +61,8 @@ export function lossMarkdown(r: ResultRecord): string {
   return text().contrastive.loss(r.params, isJoint(r));
 }
 
-const SHARES = { scale: { domain: [0, 1] }, title: null };
+/** A y axis of shares or accuracies, zoomed to the values of `rows`. */
+const shares = (rows: Record<string, unknown>[], title: string) => ({ title, scale: { domain: accuracyDomain(rows.map((r) => r.value as number)), zero: false } });
 
 /** Lines of `rows` ({run, epoch, value, [colour]}) over the epochs: one panel per run, one colour per `colour` value. */
 function perRunLinesChart(
@@ -82,7 +84,7 @@ function perRunLinesChart(
       },
     },
     ...(options.independentY ? { resolve: { scale: { y: "independent" } } } : {}),
-    config: { legend: { labelLimit: options.legendLimit ?? 360 }, header: { labelLimit: 360 } },
+    config: { legend: { labelLimit: options.legendLimit ?? 0, orient: "bottom", columns: 2 }, header: { labelLimit: 0 } },
   } as TopLevelSpec;
 }
 
@@ -98,7 +100,7 @@ export function lossPartsChart(results: ResultRecord[]): TopLevelSpec {
       for (const [part, value] of parts) if (typeof value === "number") rows.push({ run: s.label, epoch: h.epoch, part, value });
     }
   }
-  return perRunLinesChart(t.lossTitle, rows, "part", { title: t.lossAxis }, { independentY: true, legendLimit: 320 });
+  return perRunLinesChart(t.lossTitle, rows, "part", { title: t.lossAxis }, { independentY: true });
 }
 
 /** Cluster sizes per epoch on the labeled images (epoch 0: the untrained network), as shares in [0, 1]. */
@@ -114,7 +116,7 @@ export function clusterSizesChart(results: ResultRecord[]): TopLevelSpec {
       rows.push({ run: s.label, epoch: h.epoch, metric: t.sizeEntropy, value: h.clusterSizeEntropy / Math.log(k) });
     }
   }
-  return perRunLinesChart(t.clustersTitle, rows, "metric", SHARES);
+  return perRunLinesChart(t.clustersTitle, rows, "metric", shares(rows, t.shareAxis));
 }
 
 /** k-NN probe accuracy and cluster/label NMI per epoch (epoch 0: the untrained network), and the classifier's test accuracy for one-step runs. */
@@ -129,7 +131,7 @@ export function probeChart(results: ResultRecord[]): TopLevelSpec {
       for (const [key, metric] of metrics) if (typeof h[key] === "number") rows.push({ run: s.label, epoch: h.epoch, metric, value: h[key] });
     }
   }
-  return perRunLinesChart(t.probeTitle, rows, "metric", SHARES);
+  return perRunLinesChart(t.probeTitle, rows, "metric", shares(rows, t.probeAxis));
 }
 
 /** One diagnostic series from its first to its last epoch (the start is the untrained network when recorded). */
@@ -192,11 +194,16 @@ export function autoencoderCounterpart<T extends ResultRecord>(r: ResultRecord, 
 
 export interface Ex6ComparisonFacts {
   rows: { experiment: string; test: Spread; vsAutoencoder?: Versus; vsEx1?: Versus; vsBest?: Versus }[];
-  reference: { test: number; outliersRemoved: number; file: string };
+  /** Absent when the notes (noise rule, reference solution) were already given just above. */
+  reference?: { test: number; outliersRemoved: number; file: string };
 }
 
 /** ¿Se mejoran los resultados obtenidos en los puntos anteriores? For contrastive results. */
-export function comparisonMarkdown(results: SeededResult[], earlier: SeededResult[], autoencoder: SeededResult[]): string {
+export function comparisonMarkdown(
+  results: SeededResult[], earlier: SeededResult[], autoencoder: SeededResult[],
+  /** notes: false leaves out the closing note on the reference solution when outliersMarkdown, just above, gave it. */
+  options: { notes?: boolean } = {},
+): string {
   const ex1 = earlier.find((r) => r.exercise === 1);
   const top = earlier.length ? best(earlier) : undefined;
   return text().contrastive.comparison({
@@ -210,7 +217,7 @@ export function comparisonMarkdown(results: SeededResult[], earlier: SeededResul
         vsBest: top && top !== ex1 ? versus(r, top) : undefined,
       };
     }),
-    reference: { test: REFERENCE_SOLUTION.ex6.test, outliersRemoved: REFERENCE_SOLUTION.ex6.outliersRemoved, file: REFERENCE_SOLUTION.file },
+    reference: options.notes === false ? undefined : { test: REFERENCE_SOLUTION.ex6.test, outliersRemoved: REFERENCE_SOLUTION.ex6.outliersRemoved, file: REFERENCE_SOLUTION.file },
   });
 }
 
@@ -363,4 +370,19 @@ export function ablationMarkdown(ablations: ResultRecord[], chosen: ResultRecord
     bestProbe: top.testAccuracy,
     chosen: settings(chosen),
   });
+}
+
+/** The settings lossMarkdown describes: the views and the loss's weights. */
+const LOSS_SETTINGS = [
+  "contrastiveCropMinArea", "contrastiveHue", "contrastiveGreyscale", "contrastiveProjection", "contrastiveClusterTemperature",
+  "contrastiveClusters", "contrastiveTemperature", "contrastiveClusterWeight", "contrastiveBalanceWeight",
+];
+
+/**
+ * The loss as run, described once: when the two-step pretraining and the one-step model share its settings, the
+ * one-step description (the same, plus its classification term) covers both; otherwise each is described.
+ */
+export function lossMarkdownOnce(twoStep: ResultRecord | undefined, joint: ResultRecord | undefined): string {
+  if (twoStep && joint && LOSS_SETTINGS.every((k) => twoStep.params[k] === joint.params[k])) return lossMarkdown(joint);
+  return [twoStep, joint].filter((r): r is ResultRecord => r !== undefined).map(lossMarkdown).join("\n\n");
 }

@@ -5,6 +5,7 @@ import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
 import type { RoundReport } from "../methods/self-training";
 import { REFERENCE_SOLUTION } from "./reference";
+import { accuracyDomain, runsOf } from "./chart-helpers";
 import { acc, int, pct, provenanceLine, testCell, timeOf, titleOf } from "./common";
 import { pp } from "./format";
 import { text } from "./text/index";
@@ -29,18 +30,29 @@ export function roundsTableMarkdown(results: SeededResult[], teacher: SeededResu
   return lines.join("\n");
 }
 
-/** Test accuracy after each round (round 0: the Exercise 1 teacher), one line per self-training variant. */
+/**
+ * Test accuracy after each round (round 0: the Exercise 1 teacher), the precision of the added pseudo-labels and the
+ * share of the unlabeled images added, one line per self-training variant through the means over its seeds, every
+ * seed a point; each panel's axis zoomed to its data. A seed's round 0 is the teacher run it started from (seeds pair
+ * by position).
+ */
 export function roundsChart(results: SeededResult[], teacher: ResultRecord): TopLevelSpec {
   const t = text().ex2;
   const rows: Record<string, unknown>[] = [];
+  const teachers = runsOf(teacher);
   for (const r of results.filter(isRounds)) {
-    rows.push({ variant: r.experiment, round: 0, metric: t.metricTest, value: teacher.testAccuracy });
-    for (const x of rounds(r)) {
-      rows.push({ variant: r.experiment, round: x.round, metric: t.metricTest, value: x.testAccuracy });
-      rows.push({ variant: r.experiment, round: x.round, metric: t.metricPrecision, value: x.precision });
-      rows.push({ variant: r.experiment, round: x.round, metric: t.metricAdded, value: x.added / r.data.unlabeled });
-    }
+    runsOf(r).forEach((run, i) => {
+      const round0 = (teachers[i] ?? teacher).testAccuracy;
+      rows.push({ variant: r.experiment, seed: run.seed, round: 0, metric: t.metricTest, value: round0 });
+      for (const x of rounds(run)) {
+        rows.push({ variant: r.experiment, seed: run.seed, round: x.round, metric: t.metricTest, value: x.testAccuracy });
+        rows.push({ variant: r.experiment, seed: run.seed, round: x.round, metric: t.metricPrecision, value: x.precision });
+        rows.push({ variant: r.experiment, seed: run.seed, round: x.round, metric: t.metricAdded, value: x.added / run.data.unlabeled });
+      }
+    });
   }
+  const x = { field: "round", type: "ordinal", title: t.round };
+  const color = { field: "variant", type: "nominal", title: t.variant };
   return {
     title: t.roundsTitle,
     data: { values: rows },
@@ -48,15 +60,21 @@ export function roundsChart(results: SeededResult[], teacher: ResultRecord): Top
     spec: {
       width: 220,
       height: 200,
-      mark: { type: "line", point: true, tooltip: true },
-      encoding: {
-        x: { field: "round", type: "ordinal", title: t.round },
-        y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
-        color: { field: "variant", type: "nominal", title: t.variant },
-      },
+      layer: [
+        {
+          name: "mean",
+          mark: { type: "line", tooltip: true },
+          encoding: { x, y: { field: "value", aggregate: "mean", type: "quantitative", title: text().charts.valueOfPanel, scale: { zero: false } }, color },
+        },
+        {
+          name: "seeds",
+          mark: { type: "point", filled: false, opacity: 0.7, tooltip: true },
+          encoding: { x, y: { field: "value", type: "quantitative", title: text().charts.valueOfPanel, scale: { zero: false } }, color },
+        },
+      ],
     },
     resolve: { scale: { y: "independent" } },
-    config: { legend: { labelLimit: 320 } },
+    config: { legend: { labelLimit: 0, orient: "bottom", columns: 2 } },
   } as TopLevelSpec;
 }
 
@@ -108,10 +126,10 @@ export function onlineChart(result: ResultRecord): TopLevelSpec {
     mark: { type: "line", point: true, tooltip: true },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: text().charts.epoch },
-      y: { field: "value", type: "quantitative", scale: { domain: [0, 1] }, title: null },
+      y: { field: "value", type: "quantitative", scale: { domain: accuracyDomain(rows.map((r) => r.value as number)), zero: false }, title: text().charts.share },
       color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 1 } },
     },
-    config: { legend: { labelLimit: 400 } },
+    config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
 }
 
@@ -261,12 +279,12 @@ export function ex2LearningCurves(results: SeededResult[], ex1: ResultRecord): T
       mark: { type: "line", tooltip: true },
       encoding: {
         x: { field: "epoch", type: "quantitative", title: c.epoch },
-        y: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: c.accuracy },
+        y: { field: "accuracy", type: "quantitative", title: c.accuracy, scale: { domain: accuracyDomain(rows.map((r) => r.accuracy as number)), zero: false } },
         color: { field: "variant", type: "nominal", title: null },
         strokeDash: { field: "split", type: "nominal", title: null },
       },
     },
     resolve: { scale: { x: "independent" } },
-    config: { legend: { labelLimit: 320, orient: "bottom", columns: 2 } },
+    config: { legend: { labelLimit: 0, orient: "bottom", columns: 2 } },
   } as TopLevelSpec;
 }

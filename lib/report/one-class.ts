@@ -7,6 +7,7 @@ import type { ResultRecord } from "../experiments/results";
 import type { VariantChoice } from "../experiments/registry";
 import { bestOnValidation, type ValidationChoice } from "../experiments/selection";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
+import { runsOf, seedDotPlot, type SeedGroup } from "./chart-helpers";
 import { text } from "./text/index";
 import { best, type Spread, testSpread, type Versus, versus } from "./verdicts";
 
@@ -42,10 +43,10 @@ export function radiusChart(r: ResultRecord): TopLevelSpec {
     mark: { type: "line", point: true, tooltip: true },
     encoding: {
       x: { field: "epoch", type: "quantitative", title: text().charts.epoch },
-      y: { field: "value", type: "quantitative", title: null },
+      y: { field: "value", type: "quantitative", title: text().oneClass.historyAxis },
       color: { field: "series", type: "nominal", title: null, legend: { orient: "bottom", columns: 1 } },
     },
-    config: { legend: { labelLimit: 400 } },
+    config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
 }
 
@@ -148,25 +149,22 @@ export interface BeforeAfter {
   after: SeededResult | null;
 }
 
+/**
+ * Test accuracy of each exercise's model on all unlabeled images and without the outliers: every seed a hollow
+ * point, the mean filled (± sd with several seeds), the axis zoomed to the data. Exercise 1 has no "outliers
+ * removed" point: that run does not exist (the removal cannot change it).
+ */
 export function beforeAfterChart(pairs: BeforeAfter[]): TopLevelSpec {
   const t = text().oneClass;
-  const rows = pairs.flatMap((p) => [
-    { model: `Ex${p.exercise}: ${p.before.experiment}`, data: t.allUnlabeled, accuracy: p.before.testAccuracy },
-    { model: `Ex${p.exercise}: ${p.before.experiment}`, data: t.outliersRemoved, accuracy: (p.after ?? p.before).testAccuracy },
+  const model = (p: BeforeAfter) => `Ex${p.exercise}: ${p.before.experiment}`;
+  const groups: SeedGroup[] = pairs.flatMap((p) => [
+    { category: model(p), colour: t.allUnlabeled, values: runsOf(p.before).map((r) => r.testAccuracy), mean: p.before.testAccuracy },
+    ...(p.after ? [{ category: model(p), colour: t.outliersRemoved, values: runsOf(p.after).map((r) => r.testAccuracy), mean: p.after.testAccuracy }] : []),
   ]);
   return {
     title: t.beforeAfterTitle,
-    data: { values: rows },
-    width: 420,
-    height: { step: 14 },
-    mark: { type: "bar", tooltip: true },
-    encoding: {
-      y: { field: "model", type: "nominal", sort: null, title: null },
-      yOffset: { field: "data" },
-      x: { field: "accuracy", type: "quantitative", scale: { domain: [0, 1] }, title: t.testAxis },
-      color: { field: "data", type: "nominal", title: null },
-    },
-    config: { axis: { labelLimit: 320 }, legend: { labelLimit: 320 } },
+    ...seedDotPlot(groups, { categoryTitle: t.modelAxis, valueTitle: t.seedsAxis, colourTitle: null, width: 420 }),
+    config: { axis: { labelLimit: 320 }, legend: { labelLimit: 0, orient: "bottom" } },
   } as TopLevelSpec;
 }
 

@@ -37,6 +37,25 @@ export const en = {
     /** The one-word verdict, for headlines. */
     word: (v: Versus): string => ({ better: "better", worse: "worse", "within-noise": "within noise", none: "no claim from one run" })[claim(v)],
   },
+  provenance: {
+    heading: "Where each result was trained",
+    intro: "Where each result shown in this notebook was trained, one row per seed, as its result file records it:",
+    header: ["experiment", "seed", "device", "backend", "commit", "date (UTC)", "wall time"],
+    shared: (n: number) => `device shared by up to ${n} runs`,
+    noCardName: "the device as recorded: the driver's description only, without the card's name",
+    total: (runs: number, experiments: number, time: string) =>
+      `${runs} ${runs === 1 ? "run" : "runs"} of ${experiments} ${experiments === 1 ? "experiment" : "experiments"}, ${time} of wall time in all.`,
+    none: "This notebook shows no trained results.",
+  },
+  session: {
+    notebook: (profile: string, description: string, backend: string) =>
+      `profile: ${profile} (${description})\nrenderer: this notebook is executed with the ${backend} backend; where each result was trained is in the provenance table at the end`,
+    profiles: {
+      full: "the assignment's scale: all 50,000 training and 10,000 test images (meant for a GPU)",
+      smoke: "the same code paths on a few hundred images and at most two epochs (for CI on a CPU)",
+      validation: "the full scale with 1,000 labeled images held out: choices between variants are made on them, never on the test set",
+    } as Record<string, string>,
+  },
   common: {
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU shared by up to ${sharedBy} runs)` : time),
     layerColumns: ["layer", "type", "output shape", "parameters", "settings"],
@@ -46,6 +65,8 @@ export const en = {
     resultsColumns: ["experiment", "method", "train accuracy", "test accuracy (mean ± sd, seeds)", "time", "device"],
   },
   charts: {
+    valueOfPanel: "value (see the panel's title)",
+    share: "share",
     accuracy: "accuracy",
     test: "test",
     trainBatches: "train (augmented batches)",
@@ -114,9 +135,12 @@ export const en = {
     samplesCaption: (classes: number) => `One labeled image from each of ${classes} classes`,
   },
   summary: {
+    experimentAxis: "experiment",
+    testAxis: "test accuracy",
+    trainAxis: "train accuracy (labeled images)",
     exercise: (k: number) => `Exercise ${k}`,
     trainLabeled: "train (labeled images)",
-    chartTitle: "Every experiment of the study: accuracy (mean over the seeds)",
+    chartTitle: "Every classifier of the study: accuracy (hollow: each seed; filled: mean ± sd)",
     columns: ["exercise", "experiment", "method", "train accuracy", "test accuracy (mean ± sd, seeds)", "time", "device", "profile"],
   },
   ex2: {
@@ -128,7 +152,7 @@ export const en = {
     metricAdded: "share of the unlabeled images added",
     metricMaskRate: "share of unlabeled images above the threshold",
     metricPseudoPrecision: "precision of those pseudo-labels (hidden labels)",
-    roundsTitle: "Self-training per round",
+    roundsTitle: "Self-training per round (points: each seed; lines: means over the seeds)",
     round: "round",
     variant: "variant",
     weight: "weight",
@@ -331,6 +355,9 @@ export const en = {
       ].join("\n"),
     allUnlabeled: "all unlabeled images",
     outliersRemoved: "outliers removed",
+    historyAxis: "radius, loss or share",
+    modelAxis: "model",
+    seedsAxis: "test accuracy (hollow: each seed; filled: mean ± sd)",
     beforeAfterTitle: "Test accuracy before and after removing the one-class outliers",
     testAxis: "test accuracy",
     answer: (f: Ex5Facts) => {
@@ -377,6 +404,8 @@ export const en = {
         .join("\n"),
   },
   contrastive: {
+    shareAxis: "share",
+    probeAxis: "accuracy or score",
     stepOneSeries: (id: string) => `${id}: contrastive pretraining (step 1)`,
     oneStepSeries: (id: string) => `${id} (one step)`,
     pretrainingSeries: (outliersRemoved: boolean) => `contrastive pretraining${outliersRemoved ? " (outliers removed)" : ""}`,
@@ -454,8 +483,7 @@ export const en = {
           ].filter((x) => x);
           return `- **${r.experiment}**: ${spread(r.test)}; ${parts.join("; ")}.`;
         }),
-        `- ${rule}`,
-        `- The assignment's reference solution reached ${acc(f.reference.test)} with its version of this technique (${acc(f.reference.outliersRemoved)} with outliers removed; one run each; ${f.reference.file}).`,
+        ...(f.reference ? [`- ${rule}`, `- The assignment's reference solution reached ${acc(f.reference!.test)} with its version of this technique (${acc(f.reference!.outliersRemoved)} with outliers removed; one run each; ${f.reference!.file}).`] : []),
       ].join("\n"),
     twoStepConclusions: (f: TwoStepFacts) => {
       const lines: string[] = [];

@@ -53,6 +53,25 @@ export const es: Phrases = {
     verdict,
     word: (v: Versus) => ({ better: "mejor", worse: "peor", "within-noise": "dentro del ruido", none: "sin afirmación con una ejecución" })[claim(v)],
   },
+  provenance: {
+    heading: "Dónde se entrenó cada resultado",
+    intro: "Dónde se entrenó cada resultado que muestra este cuaderno, una fila por semilla, tal como lo registra su fichero de resultados:",
+    header: ["experimento", "semilla", "dispositivo", "backend", "commit", "fecha (UTC)", "tiempo de reloj"],
+    shared: (n) => `dispositivo compartido por hasta ${n} ejecuciones`,
+    noCardName: "el dispositivo tal como se registró: solo la descripción del controlador, sin el nombre de la tarjeta",
+    total: (runs, experiments, time) =>
+      `${runs} ${runs === 1 ? "ejecución" : "ejecuciones"} de ${experiments} ${experiments === 1 ? "experimento" : "experimentos"}, ${time} de tiempo de reloj en total.`,
+    none: "Este cuaderno no muestra resultados entrenados.",
+  },
+  session: {
+    notebook: (profile, description, backend) =>
+      `perfil: ${profile} (${description})\nrenderizado: este cuaderno se ejecuta con el backend ${backend}; dónde se entrenó cada resultado está en la tabla de procedencia del final`,
+    profiles: {
+      full: "la escala del enunciado: las 50 000 imágenes de entrenamiento y las 10 000 de test (pensado para una GPU)",
+      smoke: "el mismo código sobre unos cientos de imágenes y como mucho dos épocas (para la CI en una CPU)",
+      validation: "la escala completa con 1 000 imágenes etiquetadas apartadas: las elecciones entre variantes se hacen con ellas, nunca con el test",
+    },
+  },
   common: {
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU compartida por hasta ${sharedBy} ejecuciones)` : time),
     layerColumns: ["capa", "tipo", "forma de la salida", "parámetros", "configuración"],
@@ -62,6 +81,8 @@ export const es: Phrases = {
     resultsColumns: ["experimento", "método", "precisión en entrenamiento", "precisión en test (media ± desv., semillas)", "tiempo", "dispositivo"],
   },
   charts: {
+    valueOfPanel: "valor (ver el título del panel)",
+    share: "proporción",
     accuracy: "precisión",
     test: "test",
     trainBatches: "entrenamiento (lotes aumentados)",
@@ -127,9 +148,12 @@ export const es: Phrases = {
     samplesCaption: (classes) => `Una imagen etiquetada de cada una de ${classes} clases`,
   },
   summary: {
+    experimentAxis: "experimento",
+    testAxis: "precisión en test",
+    trainAxis: "precisión en entrenamiento (imágenes etiquetadas)",
     exercise: (k) => `Ejercicio ${k}`,
     trainLabeled: "entrenamiento (imágenes etiquetadas)",
-    chartTitle: "Todos los experimentos del estudio: precisión (media sobre las semillas)",
+    chartTitle: "Todos los clasificadores del estudio: precisión (huecos: cada semilla; rellenos: media ± desv.)",
     columns: ["ejercicio", "experimento", "método", "precisión en entrenamiento", "precisión en test (media ± desv., semillas)", "tiempo", "dispositivo", "perfil"],
   },
   ex2: {
@@ -141,7 +165,7 @@ export const es: Phrases = {
     metricAdded: "fracción de las imágenes sin etiquetar añadidas",
     metricMaskRate: "fracción de imágenes sin etiquetar por encima del umbral",
     metricPseudoPrecision: "precisión de esas pseudoetiquetas (etiquetas ocultas)",
-    roundsTitle: "Autoaprendizaje por rondas",
+    roundsTitle: "Autoaprendizaje por rondas (puntos: cada semilla; líneas: medias sobre las semillas)",
     round: "ronda",
     variant: "variante",
     weight: "peso",
@@ -344,6 +368,9 @@ export const es: Phrases = {
       ].join("\n"),
     allUnlabeled: "todas las imágenes sin etiquetar",
     outliersRemoved: "sin las atípicas",
+    historyAxis: "radio, pérdida o proporción",
+    modelAxis: "modelo",
+    seedsAxis: "precisión en test (huecos: cada semilla; rellenos: media ± desv.)",
     beforeAfterTitle: "Precisión en test antes y después de eliminar las atípicas según la red one-class",
     testAxis: "precisión en test",
     answer: (f) => {
@@ -390,6 +417,8 @@ export const es: Phrases = {
         .join("\n"),
   },
   contrastive: {
+    shareAxis: "proporción",
+    probeAxis: "precisión o puntuación",
     stepOneSeries: (id) => `${id}: preentrenamiento contrastivo (paso 1)`,
     oneStepSeries: (id) => `${id} (un paso)`,
     pretrainingSeries: (outliersRemoved) => `preentrenamiento contrastivo${outliersRemoved ? " (sin las atípicas)" : ""}`,
@@ -467,8 +496,7 @@ export const es: Phrases = {
           ].filter((x) => x);
           return `- **${r.experiment}**: ${spread(r.test)}; ${parts.join("; ")}.`;
         }),
-        `- ${rule}`,
-        `- La solución de referencia del enunciado obtuvo ${acc(f.reference.test)} con su versión de esta técnica (${acc(f.reference.outliersRemoved)} sin las atípicas; una ejecución cada una; ${f.reference.file}).`,
+        ...(f.reference ? [`- ${rule}`, `- La solución de referencia del enunciado obtuvo ${acc(f.reference!.test)} con su versión de esta técnica (${acc(f.reference!.outliersRemoved)} sin las atípicas; una ejecución cada una; ${f.reference!.file}).`] : []),
       ].join("\n"),
     twoStepConclusions: (f) => {
       const lines: string[] = [];
