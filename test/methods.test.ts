@@ -4,7 +4,8 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../lib/backend";
 import { mixedBatches, smoothedTargets, weightedCrossEntropy } from "../lib/methods/classification";
 import { Rng } from "../lib/training/rng";
-import { correctConfidentShare, fixMatchTask, stopGradient, withPseudoPrecision } from "../lib/methods/fixmatch";
+import { correctConfidentShare, fixMatchTask, withPseudoPrecision } from "../lib/methods/fixmatch";
+import { stopGradient } from "../lib/methods/stop-gradient";
 import { certaintyWeights, histogram } from "../lib/methods/self-training";
 import { ONE_CLASS_PARAMS, oneClassLoss, oneClassTask, radiusOf } from "../lib/methods/one-class";
 
