@@ -21,6 +21,12 @@ describe("committed full-profile results", () => {
   it("exist for every experiment of the registry (at least one seed), each with the registry's configuration hash", () => {
     for (const e of EXPERIMENTS) {
       const own = results.filter((x) => x.experiment === e.id);
+      const current = own.filter((r) => r.configHash === configHash(e, PROFILES.full, r.seed));
+      if (e.awaitingRun) {
+        // The notebooks leave it out and say why; once a current result exists the flag must go.
+        assert.deepEqual(current.map((r) => r.seed), [], `${e.id} has current results: remove its awaitingRun`);
+        continue;
+      }
       assert.ok(own.length > 0, `results/${e.id}/ has no result: the notebooks would train ${e.id} at full scale; run it on the GPU host`);
       for (const r of own) {
         assert.ok(e.seeds.includes(r.seed), `${e.id}: seed ${r.seed} is not one of the registry's (${e.seeds.join(", ")})`);
@@ -37,7 +43,7 @@ describe("committed full-profile results", () => {
     });
     for (const f of executed) {
       const exercise = Number(f.slice(0, 2));
-      const missing = EXPERIMENTS.filter((e) => e.exercise === exercise && !results.some((r) => r.experiment === e.id));
+      const missing = EXPERIMENTS.filter((e) => e.exercise === exercise && !e.awaitingRun && !results.some((r) => r.experiment === e.id));
       assert.deepEqual(missing.map((e) => e.id), [], `${f} is committed executed but these experiments have no full result`);
     }
   });
@@ -86,17 +92,17 @@ describe("npm run experiments -- --summary", () => {
   it("rewrites summary.json from the result files in RESULTS_DIR, training nothing", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "summary-"));
     try {
-      for (const id of ["ex2-fixmatch-confidence", "ex4-joint"]) fs.cpSync(path.resolve(__dirname, "..", "results", id), path.join(dir, id), { recursive: true });
+      for (const id of ["ex3-autoencoder-frozen", "ex4-joint"]) fs.cpSync(path.resolve(__dirname, "..", "results", id), path.join(dir, id), { recursive: true });
       fs.writeFileSync(path.join(dir, "summary.json"), "[]\n");
       const out = execFileSync(process.execPath, ["--import", "tsx", path.resolve(__dirname, "..", "scripts", "experiments.ts"), "--summary"], {
         env: { ...process.env, RESULTS_DIR: dir, PROFILE: "full" },
         encoding: "utf8",
       });
-      const runs = ["ex2-fixmatch-confidence", "ex4-joint"].reduce((n, id) => n + fs.readdirSync(path.join(dir, id)).length, 0);
+      const runs = ["ex3-autoencoder-frozen", "ex4-joint"].reduce((n, id) => n + fs.readdirSync(path.join(dir, id)).length, 0);
       assert.match(out, new RegExp(`summary\\.json: 2 experiments, ${runs} runs`));
       const rows = JSON.parse(fs.readFileSync(path.join(dir, "summary.json"), "utf8")) as Record<string, unknown>[];
-      assert.deepEqual(rows.map((r) => r.experiment), ["ex2-fixmatch-confidence", "ex4-joint"]);
-      assert.deepEqual(rows.map((r) => r.deviceSharedBy), [1, 14], "1 for a run alone, else the most processes any seed shared the GPU with");
+      assert.deepEqual(rows.map((r) => r.experiment), ["ex3-autoencoder-frozen", "ex4-joint"]);
+      assert.deepEqual(rows.map((r) => r.deviceSharedBy), [9, 14], "the most processes any seed shared the GPU with");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@ import type { BackendInfo } from "../lib/backend";
 import { PROFILES } from "../lib/config";
 import type { StudyData } from "../lib/data/study";
 import { seededResult, summarizeRuns, testAccuracies } from "../lib/experiments/aggregate";
-import { Experiment, ExperimentOutcome, Runner, runInTurn, runOrLoad } from "../lib/experiments/experiment";
+import { Experiment, ExperimentOutcome, Runner, runInTurn, runOrLoad, runOrLoadAll } from "../lib/experiments/experiment";
 import { compareSeeds } from "../lib/experiments/noise";
 import { type ResultRecord, readAllResults, resultPath } from "../lib/experiments/results";
 import { EXPERIMENTS } from "../lib/experiments/registry";
@@ -95,6 +95,29 @@ describe("seeds", () => {
   });
 });
 
+describe("experiments awaiting their run", () => {
+  it("are left out of runOrLoadAll (never trained behind the reader's back) until they have a result, then included", async () => {
+    await withScratchDirs(async () => {
+      let ran = 0;
+      const waiting: Experiment = {
+        id: "waiting", exercise: 2, method: "m", title: "waiting", params: {}, seeds: [1], awaitingRun: "recipe changed",
+        run: async () => (ran++, outcome(0.5)),
+      };
+      const plain: Experiment = { ...waiting, id: "plain", awaitingRun: undefined };
+      const runner: Runner = {
+        profile: PROFILES.smoke, backend: { choice: "cpu", device: "test" } as BackendInfo, data: {} as StudyData,
+        experiments: new Map([waiting, plain].map((e) => [e.id, e])),
+      };
+      const first = await runOrLoadAll(runner, [waiting, plain], { progress: silentProgress });
+      assert.deepEqual([first.results.map((r) => r.experiment), first.awaiting.map((e) => e.id), ran], [["plain"], ["waiting"], 1]);
+      // npm run experiments trains it (runInTurn); from then on the notebooks show it.
+      await runInTurn(runner, ["waiting"], { progress: silentProgress }, () => {});
+      const second = await runOrLoadAll(runner, [waiting, plain], { progress: silentProgress });
+      assert.deepEqual([second.results.map((r) => r.experiment), second.awaiting, ran], [["waiting", "plain"], [], 2]);
+    });
+  });
+});
+
 describe("aggregation over seeds (nodejs-polars)", () => {
   const run = (experiment: string, seed: number, testAccuracy: number): ResultRecord => ({
     experiment, exercise: 1, method: "m", title: experiment, profile: "full", params: {}, seed, configHash: "h",
@@ -113,6 +136,7 @@ describe("aggregation over seeds (nodejs-polars)", () => {
     assert.equal(a.commit, "c3", "the most recent run's commit");
     assert.deepEqual(a.runs.map((r) => r.seed), [1, 2, 3]);
     assert.equal(b.testAccuracySd, null, "one seed has no spread");
+    assert.deepEqual(rows.map((r) => r.deviceSharedBy), [1, 1], "a run without deviceSharedBy had the device to itself");
   });
 
   it("seededResult: means in the accuracy fields, the first seed's details, every run kept", () => {

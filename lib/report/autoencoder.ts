@@ -138,6 +138,10 @@ export function ex3Conclusions(results: SeededResult[], ex1: SeededResult): stri
 export interface Ex4Facts {
   test: Spread;
   vsEx1: Versus;
+  /** Against the supervised network trained with Exercise 4's budget (its epochs and labeled batch): equal steps. */
+  vsBudgetControl?: Versus;
+  epochs: number;
+  ex1Epochs: number;
   vsBestTwoStep?: Versus;
   error?: number;
   stageError?: number;
@@ -145,10 +149,13 @@ export interface Ex4Facts {
   ex1Train: number;
 }
 
-export function ex4Facts(joint: SeededResult, ex1: SeededResult, ex3: SeededResult[]): Ex4Facts {
+export function ex4Facts(joint: SeededResult, ex1: SeededResult, ex3: SeededResult[], control?: SeededResult | null): Ex4Facts {
   return {
     test: testSpread(joint),
     vsEx1: versus(joint, ex1),
+    vsBudgetControl: control ? versus(joint, control) : undefined,
+    epochs: joint.params.epochs as number,
+    ex1Epochs: ex1.params.epochs as number,
     vsBestTwoStep: ex3.length ? versus(joint, best(ex3)) : undefined,
     error: joint.details.testReconstructionError as number | undefined,
     stageError: ex3.map(autoencoderStage).find((s) => s)?.testReconstructionError,
@@ -157,6 +164,6 @@ export function ex4Facts(joint: SeededResult, ex1: SeededResult, ex3: SeededResu
   };
 }
 
-export function ex4Conclusions(joint: SeededResult, ex1: SeededResult, ex3: SeededResult[]): string {
-  return text().autoencoder.ex4Conclusions(ex4Facts(joint, ex1, ex3));
+export function ex4Conclusions(joint: SeededResult, ex1: SeededResult, ex3: SeededResult[], control?: SeededResult | null): string {
+  return text().autoencoder.ex4Conclusions(ex4Facts(joint, ex1, ex3, control));
 }

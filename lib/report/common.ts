@@ -2,6 +2,7 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import type { TopLevelSpec } from "vega-lite";
 import type { SeededResult } from "../experiments/aggregate";
+import type { Experiment } from "../experiments/experiment";
 import type { ResultRecord } from "../experiments/results";
 import { describeLayers } from "../models/classifier";
 import { accuracyDomain, runsOf } from "./chart-helpers";
@@ -78,4 +79,9 @@ export function learningCurvesChart(results: ResultRecord[], title: keyof Phrase
     },
     config: { legend: { labelLimit: 0 } },
   } as TopLevelSpec;
+}
+
+/** The experiments a notebook leaves out because they await their run with the current recipe (nothing when none). */
+export function awaitingMarkdown(awaiting: Experiment[]): string {
+  return awaiting.map((e) => text().common.awaiting(e.id)).join("\n");
 }

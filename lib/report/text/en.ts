@@ -57,6 +57,7 @@ export const en = {
     } as Record<string, string>,
   },
   common: {
+    awaiting: (id: string) => `- **${id}** is left out: its recipe changed and it has not been run with the new one yet (README, "Status of the exercises").`,
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU shared by up to ${sharedBy} runs)` : time),
     layerColumns: ["layer", "type", "output shape", "parameters", "settings"],
     total: "total",
@@ -322,8 +323,19 @@ export const en = {
     },
     ex4Conclusions: (f: Ex4Facts) =>
       [
-        `- Trained together, the classifier reaches **${spread(f.test)}**; against Exercise 1: ${verdict(f.vsEx1)}` +
+        `- Trained together, the classifier reaches **${spread(f.test)}**; against Exercise 1 (${f.ex1Epochs} epochs against ${f.epochs}: not an equal budget): ${verdict(f.vsEx1)}` +
           (f.vsBestTwoStep ? `; against the best two-step variant (${f.vsBestTwoStep.other}): ${verdict(f.vsBestTwoStep)}.` : "."),
+        ...(f.vsBudgetControl
+          ? [
+              `- At equal steps, against the supervised network trained with this exercise's budget (${f.vsBudgetControl.other}, ${f.epochs} epochs): ${verdict(f.vsBudgetControl)}` +
+                ({
+                  better: ": the reconstruction term helps the classifier at the same number of steps.",
+                  worse: ": at the same number of steps the reconstruction term costs the classifier accuracy.",
+                  "within-noise": ": at the same number of steps the reconstruction term adds nothing measurable; a difference against Exercise 1 is then the budget's, not the autoencoder's.",
+                  none: ".",
+                }[claim(f.vsBudgetControl)]),
+            ]
+          : []),
         f.error !== undefined && f.stageError !== undefined
           ? `- The test reconstruction error is ${f.error.toFixed(4)} per pixel, against ${f.stageError.toFixed(4)} for the autoencoder trained for reconstruction alone` +
             (f.error > f.stageError ? ": the classification loss pulls the shared encoder towards class features, leaving the decoder less of the image to redraw." : ".")

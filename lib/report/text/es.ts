@@ -73,6 +73,7 @@ export const es: Phrases = {
     },
   },
   common: {
+    awaiting: (id) => `- **${id}** queda fuera: su receta cambió y aún no se ha ejecutado con la nueva (README, "Status of the exercises").`,
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU compartida por hasta ${sharedBy} ejecuciones)` : time),
     layerColumns: ["capa", "tipo", "forma de la salida", "parámetros", "configuración"],
     total: "total",
@@ -335,8 +336,19 @@ export const es: Phrases = {
     },
     ex4Conclusions: (f) =>
       [
-        `- Entrenado a la vez, el clasificador llega a **${spread(f.test)}**; frente al Ejercicio 1: ${verdict(f.vsEx1)}` +
+        `- Entrenado a la vez, el clasificador llega a **${spread(f.test)}**; frente al Ejercicio 1 (${f.ex1Epochs} épocas frente a ${f.epochs}: no es el mismo presupuesto): ${verdict(f.vsEx1)}` +
           (f.vsBestTwoStep ? `; frente a la mejor variante en dos pasos (${f.vsBestTwoStep.other}): ${verdict(f.vsBestTwoStep)}.` : "."),
+        ...(f.vsBudgetControl
+          ? [
+              `- Con los mismos pasos, frente a la red supervisada entrenada con el presupuesto de este ejercicio (${f.vsBudgetControl.other}, ${f.epochs} épocas): ${verdict(f.vsBudgetControl)}` +
+                ({
+                  better: ": el término de reconstrucción ayuda al clasificador con el mismo número de pasos.",
+                  worse: ": con el mismo número de pasos el término de reconstrucción le cuesta precisión al clasificador.",
+                  "within-noise": ": con el mismo número de pasos el término de reconstrucción no aporta nada medible; una diferencia frente al Ejercicio 1 se debe entonces al presupuesto, no al autoencoder.",
+                  none: ".",
+                }[claim(f.vsBudgetControl)]),
+            ]
+          : []),
         f.error !== undefined && f.stageError !== undefined
           ? `- El error de reconstrucción en test es ${f.error.toFixed(4)} por píxel, frente a ${f.stageError.toFixed(4)} del autoencoder entrenado solo para reconstruir` +
             (f.error > f.stageError ? ": la pérdida de clasificación empuja el codificador compartido hacia características de clase y deja al decodificador menos imagen que redibujar." : ".")
