@@ -230,7 +230,9 @@ export const en = {
           ? "each round's teacher labelled more images above the threshold, and more of them correctly, while the student also inherits the teacher's mistakes."
           : f.rounds.addedRose
             ? "each round's teacher added more images, but their precision did not rise: more labels, not better ones."
-            : "the teachers of later rounds did not label more images more correctly, so a later round has little new to teach.";
+            : helped > 0
+              ? "the teachers of later rounds did not label more images, nor more of them correctly: the gain comes from training a fresh student on labels about as good, not from better labels."
+              : "the teachers of later rounds did not label more images more correctly, so a later round has little new to teach.";
         lines.push(`- **${head}** (last round against round 1: ${f.rounds.variants.map((id, i) => `${id} ${verdict(f.rounds!.gains[i])}`).join("; ")}): ${why}`);
       }
       if (f.online) {

@@ -243,7 +243,9 @@ export const es: Phrases = {
           ? "el profesor de cada ronda etiquetó más imágenes por encima del umbral, y más de ellas correctamente, aunque el alumno también hereda los errores del profesor."
           : f.rounds.addedRose
             ? "el profesor de cada ronda añadió más imágenes, pero su precisión no subió: más etiquetas, no mejores."
-            : "los profesores de las rondas posteriores no etiquetaron más imágenes ni mejor, así que una ronda más tiene poco nuevo que enseñar.";
+            : helped > 0
+              ? "los profesores de las rondas posteriores no etiquetaron más imágenes ni más de ellas correctamente: la mejora viene de entrenar un alumno nuevo con etiquetas igual de buenas, no de etiquetas mejores."
+              : "los profesores de las rondas posteriores no etiquetaron más imágenes ni mejor, así que una ronda más tiene poco nuevo que enseñar.";
         lines.push(`- **${head}** (última ronda frente a la ronda 1: ${f.rounds.variants.map((id, i) => `${id} ${verdict(f.rounds!.gains[i])}`).join("; ")}): ${why}`);
       }
       if (f.online) {
