@@ -180,6 +180,20 @@ describe("report text follows the results (perturbed copies of the committed res
     assert.match(lineWith(render({}).ex1, "reference solution"), /better \(.*the gain comes from BatchNorm/);
   });
 
+  it("measures the certainty weights against the unweighted control, and the verdict follows the control's accuracy", () => {
+    const sentence = (at: Record<string, number>) => {
+      const root = stage(at);
+      try {
+        return lineWith(inLang("en", () => answers(load(root))).ex2, "What the certainty weights add");
+      } finally {
+        fs.rmSync(root, { recursive: true, force: true });
+      }
+    };
+    assert.match(sentence({ "ex2-selftrain-unweighted-t0.5": 0.6 }), /ex2-selftrain-confidence-t0\.5 .*\(ex2-selftrain-unweighted-t0\.5, a control\): worse .*The weights cost accuracy here/);
+    assert.match(sentence({ "ex2-selftrain-unweighted-t0.5": 0.5 }), /: better .*The weights helped/);
+    assert.match(sentence({ "ex2-selftrain-unweighted-t0.5": 0.5679, "ex2-selftrain-confidence-t0.5": 0.568 }), /within noise.*made no measurable difference/);
+  });
+
   it("says whether the validation results confirm the repeated variants", () => {
     const root = stage({});
     roots.push(root);

@@ -135,12 +135,13 @@ export interface VariantChoice {
 export const EX5_CHOICES: VariantChoice[] = [
   {
     exercise: 2,
-    candidates: ex2.filter((e) => e.method === "self-training").map((e) => e.id),
-    validationBest: "ex2-selftrain-unweighted-t0.5",
+    // The unweighted control is no candidate: the assignment requires certainty weights.
+    candidates: ex2.filter((e) => e.method === "self-training" && !e.control).map((e) => e.id),
+    validationBest: "ex2-selftrain-confidence-t0.5",
     repeated: "ex2-selftrain-softmatch",
     pending:
       "Exercise 5 ran with the SoftMatch variant, picked on the test set before the validation split existed; the " +
-      "validation split (one seed, 1,000 images) ranks the unweighted variant first, and Exercise 5 has not been rerun with it yet",
+      "validation split (one seed, 1,000 images) ranks the threshold-0.5 confidence-weighted variant first, and Exercise 5 has not been rerun with it yet",
   },
   { exercise: 3, candidates: ex3.map((e) => e.id), validationBest: "ex3-autoencoder-finetuned", repeated: "ex3-autoencoder-finetuned" },
 ];

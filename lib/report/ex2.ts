@@ -2,6 +2,7 @@
 // verdicts are computed here, phrased by lib/report/text.
 import type { TopLevelSpec } from "vega-lite";
 import type { SeededResult } from "../experiments/aggregate";
+import { EXPERIMENTS_BY_ID } from "../experiments/registry";
 import type { ResultRecord } from "../experiments/results";
 import type { RoundReport } from "../methods/self-training";
 import { REFERENCE_SOLUTION } from "./reference";
@@ -13,6 +14,8 @@ import { best, type Spread, testSpread, type Versus, versus, versusValues } from
 
 const rounds = (r: ResultRecord): RoundReport[] => (r.details.rounds as RoundReport[] | undefined) ?? [];
 const isRounds = (r: ResultRecord) => r.method === "self-training";
+/** A control run (the unweighted self-training) measures one factor; it is not one of the exercise's answers. */
+const isControl = (r: ResultRecord) => EXPERIMENTS_BY_ID.get(r.experiment)?.control === true;
 
 /** Per variant and round (of its first seed): pseudo-labels added, their precision, weights and the student's test accuracy. */
 export function roundsTableMarkdown(results: SeededResult[], teacher: SeededResult): string {
@@ -167,7 +170,8 @@ export interface ImprovementFacts {
   reference: { ex1: number; ex2: number };
 }
 
-export function ex2ImprovementAnswer(results: SeededResult[], ex1: SeededResult): string {
+export function ex2ImprovementAnswer(all: SeededResult[], ex1: SeededResult): string {
+  const results = all.filter((r) => !isControl(r));
   const top = best(results);
   return text().ex2.improvement({
     variants: results.length,
@@ -186,6 +190,8 @@ export interface Ex2ConclusionFacts {
   /** Per round-based variant: last round against round 1 over the seeds; and whether the teachers' pseudo-labels grew and improved. */
   rounds?: { variants: string[]; gains: Versus[]; addedRose: boolean; precisionRose: boolean };
   online?: { test: Spread; epochs: number; vsEx1: Versus; maskRate: number; precision: number; threshold: number; seed: number };
+  /** The certainty weights' effect: a weighted variant against the control with the same selection and every weight 1. */
+  weights?: { weighted: string; control: string; threshold: number; vs: Versus };
   train: { ex1: number; variants: { experiment: string; train: number }[]; allLower: boolean; ex1Gap: number; best: string; bestGap: number };
 }
 
@@ -196,7 +202,10 @@ function roundGain(r: SeededResult): Versus {
   return versusValues(last, first, r.experiment);
 }
 
-export function ex2ConclusionFacts(results: SeededResult[], ex1: SeededResult): Ex2ConclusionFacts {
+export function ex2ConclusionFacts(all: SeededResult[], ex1: SeededResult): Ex2ConclusionFacts {
+  const results = all.filter((r) => !isControl(r));
+  const control = all.find((r) => isControl(r) && r.params.weighting === "none");
+  const weighted = control && results.find((r) => r.params.weighting === "confidence" && r.params.threshold === control.params.threshold);
   const byId = new Map(results.map((r) => [r.experiment, r]));
   const t5 = byId.get("ex2-selftrain-confidence-t0.5");
   const t8 = byId.get("ex2-selftrain-confidence-t0.8");
@@ -229,6 +238,9 @@ export function ex2ConclusionFacts(results: SeededResult[], ex1: SeededResult): 
           test: testSpread(online), epochs: online.params.epochs as number, vsEx1: versus(online, ex1), maskRate: last.maskRate as number,
           precision: last.pseudoPrecision as number, threshold: online.params.threshold as number, seed: online.seed,
         }
+      : undefined,
+    weights: control && weighted
+      ? { weighted: weighted.experiment, control: control.experiment, threshold: control.params.threshold as number, vs: versus(weighted, control) }
       : undefined,
     train: {
       ex1: ex1.trainAccuracy,

@@ -235,6 +235,18 @@ export const en = {
               : "the teachers of later rounds did not label more images more correctly, so a later round has little new to teach.";
         lines.push(`- **${head}** (last round against round 1: ${f.rounds.variants.map((id, i) => `${id} ${verdict(f.rounds!.gains[i])}`).join("; ")}): ${why}`);
       }
+      if (f.weights) {
+        const w = f.weights;
+        lines.push(
+          `- **What the certainty weights add**: ${w.weighted} against the same pseudo-labels (certainty ≥ ${w.threshold}) with every weight 1 (${w.control}, a control): ${verdict(w.vs)}` +
+            ({
+              better: ". The weights helped: the wrong pseudo-labels, which tend to have low certainty, count less.",
+              worse: ". The weights cost accuracy here: down-weighting the less certain pseudo-labels also down-weighted many correct ones.",
+              "within-noise": ". At this threshold the weights made no measurable difference.",
+              none: ".",
+            }[claim(w.vs)]),
+        );
+      }
       if (f.online) {
         const o = f.online;
         const kind = claim(o.vsEx1);

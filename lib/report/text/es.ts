@@ -248,6 +248,18 @@ export const es: Phrases = {
               : "los profesores de las rondas posteriores no etiquetaron más imágenes ni mejor, así que una ronda más tiene poco nuevo que enseñar.";
         lines.push(`- **${head}** (última ronda frente a la ronda 1: ${f.rounds.variants.map((id, i) => `${id} ${verdict(f.rounds!.gains[i])}`).join("; ")}): ${why}`);
       }
+      if (f.weights) {
+        const w = f.weights;
+        lines.push(
+          `- **Lo que aportan los pesos de certeza**: ${w.weighted} frente a las mismas pseudoetiquetas (certeza ≥ ${w.threshold}) con todos los pesos a 1 (${w.control}, un control): ${verdict(w.vs)}` +
+            ({
+              better: ". Los pesos ayudaron: las pseudoetiquetas erróneas, que suelen tener poca certeza, cuentan menos.",
+              worse: ". Aquí los pesos costaron precisión: al rebajar las pseudoetiquetas menos seguras también rebajaron muchas correctas.",
+              "within-noise": ". Con este umbral los pesos no produjeron una diferencia medible.",
+              none: ".",
+            }[claim(w.vs)]),
+        );
+      }
       if (f.online) {
         const o = f.online;
         const kind = claim(o.vsEx1);
