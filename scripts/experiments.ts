@@ -7,7 +7,7 @@
 // summary.json from its result files (after copying results in from elsewhere) and trains nothing.
 import { PROFILE_ENV, currentProfile } from "../lib/config";
 import { loadStudyData } from "../lib/data/study";
-import { Runner, runInTurn } from "../lib/experiments/experiment";
+import { Experiment, Runner, runInTurn, seedsFor, seedsWithCurrentResults } from "../lib/experiments/experiment";
 import { EXPERIMENTS, EXPERIMENTS_BY_ID, selectExperiments } from "../lib/experiments/registry";
 import { finishedLine, writeSummary } from "../lib/experiments/results";
 import { startSession } from "../lib/session";
@@ -23,6 +23,9 @@ selection        experiment ids, prefixes such as ex2, globs such as 'ex2-self*'
                  (full scale, 1,000 labeled images held out and evaluated on: where variants are chosen)
 --seeds LIST     comma-separated seeds replacing every experiment's own (full: 3 per experiment, smoke: the first)
 --replicate K    only the K-th seed of each experiment's list (1-based), e.g. one process per seed on the GPU host
+--reuse-partial  what the notebooks render: an experiment with a result for some of its seeds is reused as it is
+                 (its missing seeds are listed, not trained), one awaiting its run is skipped; only experiments
+                 without any result train (the main job uses it, so a CPU machine never trains missing seeds)
 --force          retrain even when a result of the same configuration exists
 --time-budget S  pause (checkpointed) before S seconds have passed; the same command again resumes
 --list           list the experiments and exit
@@ -41,10 +44,11 @@ interface Args {
   help: boolean;
   seeds: number[] | null;
   replicate: number | null;
+  reusePartial: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { selection: [], force: false, timeBudget: null, list: false, summary: false, help: false, seeds: null, replicate: null };
+  const args: Args = { selection: [], force: false, timeBudget: null, list: false, summary: false, help: false, seeds: null, replicate: null, reusePartial: false };
   const value = (i: number) => {
     if (i >= argv.length || argv[i].startsWith("-")) throw new UsageError(`${argv[i - 1]} needs a value`);
     return argv[i];
@@ -59,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--time-budget") args.timeBudget = Number(value(++i));
     else if (a === "--seeds") args.seeds = parseSeeds(value(++i));
     else if (a === "--replicate") args.replicate = Number(value(++i));
+    else if (a === "--reuse-partial") args.reusePartial = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else args.selection.push(a);
   }
@@ -102,10 +107,27 @@ async function main(): Promise<void> {
     ...(args.replicate ? { positions: [args.replicate - 1] } : {}),
   };
   const deadline = args.timeBudget === null ? undefined : started + args.timeBudget * 1000;
-  const paused = await runInTurn(runner, chosen.map((e) => e.id), { force: args.force, deadline }, (result, reused) =>
+  const toRun = args.reusePartial && !args.force ? chosen.filter((e) => !reusedAsItIs(runner, e)) : chosen;
+  const paused = await runInTurn(runner, toRun.map((e) => e.id), { force: args.force, deadline }, (result, reused) =>
     console.log(finishedLine(result, reused)),
   );
   if (paused) console.log(`paused at the time budget: ${paused}; run the same command again to resume`);
+}
+
+/** --reuse-partial: true (and says why) for an experiment with some current seeds, or one awaiting its run. */
+function reusedAsItIs(runner: Runner, experiment: Experiment): boolean {
+  const present = seedsWithCurrentResults(runner, experiment);
+  const missing = seedsFor(runner, experiment).filter((s) => !present.includes(s));
+  if (present.length > 0) {
+    if (missing.length > 0) console.log(`${experiment.id}: reused ${present.length} of ${present.length + missing.length} seeds; seeds ${missing.join(", ")} missing (npm run experiments -- ${experiment.id}, on a GPU)`);
+    else console.log(`${experiment.id}: reused all ${present.length} seeds`);
+    return true;
+  }
+  if (experiment.awaitingRun) {
+    console.log(`${experiment.id}: awaits its run, skipped (${experiment.awaitingRun})`);
+    return true;
+  }
+  return false;
 }
 
 /** `check()`, with its error reported as a command-line mistake (an unknown profile or experiment name). */

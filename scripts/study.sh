@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: system packages (when root), npm ci, tfjs-node's set-up, every experiment of the study (a result
-# already committed for the same configuration is reused, anything missing is trained), then every notebook
+# The main job on a fresh machine: system packages (when root), npm ci, tfjs-node's set-up, every experiment of the study (results
+# already committed for the same configuration are reused, an experiment without any is trained; missing seeds of the
+# others are listed for a GPU run), then every notebook
 # executed in place and exported to static HTML under artifacts/html/.
 #   bash scripts/study.sh            # PROFILE=full by default; PROFILE=smoke for a quick CPU run
 set -euo pipefail
@@ -9,7 +10,8 @@ if [ "$(id -u)" = 0 ]; then bash scripts/install-system-deps.sh; else echo "not 
 npm ci --no-audit --no-fund
 bash scripts/setup-tfjs-node.sh   # tfjs-node on libtensorflow from PyPI (cached after the first run); see README, Backends
 export PROFILE="${PROFILE:-full}"
-npm run experiments -- all --profile "$PROFILE"
+# --reuse-partial: what the notebooks render; experiments without any result train, missing seeds are only listed.
+npm run experiments -- all --profile "$PROFILE" --reuse-partial
 if [ "$PROFILE" = full ]; then
   npm run notebooks -- --html
 else

@@ -130,6 +130,11 @@ function currentResult(runner: Runner, experiment: Experiment, seed: number): Re
   return existing && existing.configHash === configHash(experiment, runner.profile, seed) ? existing : null;
 }
 
+/** The experiment's seeds (of the runner's list) that have a result of the current configuration. */
+export function seedsWithCurrentResults(runner: Runner, experiment: Experiment): number[] {
+  return seedsFor(runner, experiment).filter((seed) => currentResult(runner, experiment, seed) !== null);
+}
+
 /**
  * What the notebooks render: the experiment's results for the current profile over the seeds that have a result of
  * the current configuration; when none has (or with force), every seed is trained. A missing seed is never trained
