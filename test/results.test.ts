@@ -35,6 +35,16 @@ describe("committed full-profile results", () => {
     }
   });
 
+  it("started from the committed results of their dependencies (a dependency rerun with another configuration leaves them stale)", () => {
+    for (const r of results) {
+      for (const [id, dep] of Object.entries(r.dependencies ?? {})) {
+        const current = results.find((x) => x.experiment === id && x.seed === dep.seed);
+        assert.ok(current, `${r.experiment} seed ${r.seed} started from ${id} seed ${dep.seed}, which has no committed result`);
+        assert.equal(current.configHash, dep.configHash, `${r.experiment} seed ${r.seed} started from another configuration of ${id}: rerun it`);
+      }
+    }
+  });
+
   it("cover the exercises whose notebooks are committed executed", () => {
     const notebooks = fs.readdirSync(path.resolve(__dirname, "..", "notebooks")).filter((f) => f.endsWith(".ipynb"));
     const executed = notebooks.filter((f) => {

@@ -64,6 +64,9 @@ describe("seeds", () => {
       assert.equal(await runInTurn(runner, ["student"], { progress: silentProgress }, (r) => finished.push(`${r.experiment} ${r.seed}`)), null);
       assert.deepEqual(calls, ["teacher 1", "student 10 <- teacher 1", "teacher 2", "student 20 <- teacher 2", "teacher 3", "student 30 <- teacher 3"]);
       assert.deepEqual(finished, ["student 10", "student 20", "student 30"]);
+      const second = JSON.parse(fs.readFileSync(resultPath("student", "smoke", 20), "utf8")) as ResultRecord;
+      const teacher2 = JSON.parse(fs.readFileSync(resultPath("teacher", "smoke", 2), "utf8")) as ResultRecord;
+      assert.deepEqual(second.dependencies, { teacher: { seed: 2, configHash: teacher2.configHash } }, "the run records what it started from");
       const summary = JSON.parse(fs.readFileSync(path.join(dir, "results", "smoke", "summary.json"), "utf8"));
       const row = summary.find((s: { experiment: string }) => s.experiment === "student");
       assert.deepEqual(row.seeds, [10, 20, 30]);

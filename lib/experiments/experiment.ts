@@ -196,6 +196,7 @@ async function runExperiment(runner: Runner, experiment: Experiment, position: n
   const progress = options.progress ?? consoleProgress();
   const params = effectiveParams(experiment.params, profile);
   const dependencyDir = (id: string) => checkpointDirOf(profile, id, seedsFor(runner, experimentOf(runner, id))[position]);
+  const dependencies: NonNullable<ResultRecord["dependencies"]> = {};
   progress.note(`experiment ${experiment.id} (${experiment.title}), seed ${seed}, profile ${profile.name}, config ${hash}`);
   const outcome = await experiment.run(
     {
@@ -207,6 +208,7 @@ async function runExperiment(runner: Runner, experiment: Experiment, position: n
         const weightsMissing = depOptions.checkpoint === true && !fs.existsSync(dependencyDir(dep));
         const { result } = await runOrReuse(runner, experimentOf(runner, dep), position, { deadline: options.deadline, progress, force: weightsMissing });
         if (!result) throw new DeadlineReached(`dependency ${dep} paused at the deadline`);
+        dependencies[dep] = { seed: result.seed, configHash: result.configHash };
         return result;
       },
     },
@@ -233,6 +235,7 @@ async function runExperiment(runner: Runner, experiment: Experiment, position: n
     data: outcome.data,
     history: outcome.history,
     details: outcome.details,
+    ...(Object.keys(dependencies).length > 0 ? { dependencies } : {}),
   };
   const file = writeResult(result);
   progress.note(`${experiment.id} seed ${seed}: train accuracy ${result.trainAccuracy.toFixed(4)}, test accuracy ${result.testAccuracy.toFixed(4)}, ${result.seconds.toFixed(0)} s -> ${file}`);

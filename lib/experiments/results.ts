@@ -34,6 +34,12 @@ export interface ResultRecord {
   history: EpochRecord[];
   /** Method-specific results (e.g. self-training rounds), plain JSON. */
   details: Record<string, unknown>;
+  /**
+   * The results this run started from (its teacher, the one-class network's outliers), by experiment: their seed and
+   * configuration hash. A dependency retrained with another configuration leaves this run stale, which the committed
+   * results' test catches. Absent in results written before 2026-12-02.
+   */
+  dependencies?: Record<string, { seed: number; configHash: string }>;
 }
 
 
