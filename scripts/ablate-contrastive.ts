@@ -4,7 +4,8 @@
 // the encoder improve: each variant is CONTRASTIVE_PARAMS with the overrides below and fewer epochs (the schedule
 // is scaled to them), run as an experiment of its own (checkpointed, resumable with the same command, result file
 // with provenance in RESULTS_DIR; the committed ones are in bench/results/contrastive-ablation/). Run one process
-// per variant on the GPU host to run them side by side.
+// per variant on the GPU host to run them side by side. The profile defaults to `validation`, so the probe's queries
+// are held-out labeled images and the choice never reads the test set (the committed runs predate that default).
 import { PROFILE_ENV } from "../lib/config";
 import { loadStudyData } from "../lib/data/study";
 import { Experiment, ExperimentContext, ExperimentOutcome, Params, Runner, runInTurn } from "../lib/experiments/experiment";
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     else names.push(argv[i]);
   }
   if (!(Number.isInteger(epochs) && epochs > 0)) throw new Error(`--epochs takes a whole number > 0 (got ${epochs})`);
+  if (!process.env[PROFILE_ENV]) process.env[PROFILE_ENV] = "validation";
   const experiments = names.map((n) => ablation(n, epochs));
   const { profile, backend } = await startSession();
   const runner: Runner = { profile, backend, data: await loadStudyData(profile), experiments: new Map(experiments.map((e) => [e.id, e])) };

@@ -146,5 +146,10 @@ describe("committed contrastive ablation (bench/results/contrastive-ablation)", 
     const best = ablations.reduce((a, b) => (b.testAccuracy > a.testAccuracy ? b : a));
     assert.ok(table.includes(`Best probe: **${best.experiment}**`), table.slice(-300));
     assert.ok(rows[rows.length - 1].startsWith(`| ${best.experiment}`), "rows sorted by probe, best last");
+    // The committed runs probed with test images (they predate the validation split): the text must say so.
+    assert.ok(ablations.every((r) => r.profile === "full"));
+    assert.match(table, /(probe's queries were test images.*this choice read the test set|consultas de la sonda fueron imágenes de test.*esta elección leyó el conjunto de test)/);
+    const onValidation = ablationMarkdown(ablations.map((r) => ({ ...r, profile: "validation" })), chosen);
+    assert.match(onValidation, /(the choice did not read the test set|la elección no leyó el conjunto de test)/);
   });
 });

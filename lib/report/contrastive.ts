@@ -338,7 +338,9 @@ export function outliersMarkdown(filtered: SeededResult[], all: SeededResult[]):
 
 /** The short pretraining runs of scripts/ablate-contrastive.ts that chose the views and the temperature (committed). */
 export function readContrastiveAblations(dir = path.join(projectRoot(), "bench", "results", "contrastive-ablation")): ResultRecord[] {
-  return readAllResults("full", dir);
+  // Runs under the validation profile (choosing on held-out labeled images) replace the earlier test-set ones.
+  const onValidation = readAllResults("validation", dir);
+  return onValidation.length > 0 ? onValidation : readAllResults("full", dir);
 }
 
 /** The view and loss settings the ablation varies (the table's "views and loss" column). */
@@ -369,6 +371,9 @@ export function ablationMarkdown(ablations: ResultRecord[], chosen: ResultRecord
     best: top.experiment,
     bestProbe: top.testAccuracy,
     chosen: settings(chosen),
+    // The probe's queries are the runs' evaluation images: the test set under the full profile, the held-out
+    // labeled images under the validation profile.
+    queriesFrom: ablations.every((r) => r.profile === "validation") ? "validation" : "test",
   });
 }
 

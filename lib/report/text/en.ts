@@ -579,7 +579,7 @@ export const en = {
     noAblations: "(no ablation results in bench/results/contrastive-ablation)",
     ablatedLabels: { contrastiveHue: "hue", contrastiveGreyscale: "greyscale", contrastiveTemperature: "τ", contrastiveCropMinArea: "crop min area", contrastiveClusterWeight: "λ", contrastiveBalanceWeight: "β" },
     chosenMark: "the full runs' setting",
-    ablation: (f: { epochs: number; images: number; rows: string[]; seeds: number[]; best: string; bestProbe: number; chosen: string }) =>
+    ablation: (f: { epochs: number; images: number; rows: string[]; seeds: number[]; best: string; bestProbe: number; chosen: string; queriesFrom: "test" | "validation" }) =>
       [
         `Short runs of the pretraining (${f.epochs} epochs over the ${int(f.images)} training images, the schedule scaled to them, ` +
           `same seed; \`scripts/ablate-contrastive.ts\`), one setting changed at a time:`,
@@ -591,7 +591,11 @@ export const en = {
         `Each row is one run (seed ${f.seeds.join(", ")}): by the study's noise rule a difference between two rows is not a claim; the rows chose the settings, they do not prove one better. ` +
           "The instance accuracy is not comparable across temperatures.",
         "",
-        `Best probe: **${f.best}** (${pct(f.bestProbe)}). The full runs use ${f.chosen}.`,
+        `Best probe: **${f.best}** (${pct(f.bestProbe)}). The full runs use ${f.chosen}. ` +
+          (f.queriesFrom === "validation"
+            ? "The probe's queries were the validation split's held-out labeled images: the choice did not read the test set."
+            : "The probe's queries were test images: these runs predate the validation split, so this choice read the test set; " +
+              "`scripts/ablate-contrastive.ts --profile validation` reruns them on the held-out labeled images (not yet done)."),
       ].join("\n"),
   },
 };

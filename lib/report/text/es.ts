@@ -604,7 +604,11 @@ export const es: Phrases = {
         `Cada fila es una ejecución (semilla ${f.seeds.join(", ")}): según la regla de ruido del estudio, una diferencia entre dos filas no es una afirmación; las filas eligieron la configuración, no demuestran que una sea mejor. ` +
           "La precisión de instancia no es comparable entre temperaturas.",
         "",
-        `Mejor sonda: **${f.best}** (${pct(f.bestProbe)}). Las ejecuciones completas usan ${f.chosen}.`,
+        `Mejor sonda: **${f.best}** (${pct(f.bestProbe)}). Las ejecuciones completas usan ${f.chosen}. ` +
+          (f.queriesFrom === "validation"
+            ? "Las consultas de la sonda fueron las imágenes etiquetadas apartadas de la partición de validación: la elección no leyó el conjunto de test."
+            : "Las consultas de la sonda fueron imágenes de test: estas ejecuciones son anteriores a la partición de validación, así que esta elección leyó el conjunto de test; " +
+              "`scripts/ablate-contrastive.ts --profile validation` las repite sobre las imágenes etiquetadas apartadas (aún no se ha hecho)."),
       ].join("\n"),
   },
 };
