@@ -88,7 +88,7 @@ const KINDS: Kind[] = [
     },
   },
   {
-    name: "FixMatch-style (SGD, pseudo-labels made in prepare())", optimizer: SGD, epochs: 3,
+    name: "FixMatch-style (SGD, pseudo-labels from the weak rows of the one forward pass)", optimizer: SGD, epochs: 3,
     build() {
       const model = classifier(4);
       const options = { batchSize: 4, unlabeledRatio: 2, threshold: 0.02, unlabeledWeight: 1, labelSmoothing: 0.1 };

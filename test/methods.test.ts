@@ -1,9 +1,10 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../lib/backend";
 import { mixedBatches, smoothedTargets, weightedCrossEntropy } from "../lib/methods/classification";
 import { Rng } from "../lib/training/rng";
-import { pseudoLabelPrecision } from "../lib/methods/fixmatch";
+import { correctConfidentShare, fixMatchTask, stopGradient, withPseudoPrecision } from "../lib/methods/fixmatch";
 import { certaintyWeights, histogram } from "../lib/methods/self-training";
 import { ONE_CLASS_PARAMS, oneClassLoss, oneClassTask, radiusOf } from "../lib/methods/one-class";
 
@@ -33,14 +34,75 @@ describe("method building blocks", () => {
     tf.dispose([logits, targets, w]);
   });
 
-  it("measures the precision of confident pseudo-labels against the hidden labels", async () => {
+  it("counts the confident pseudo-labels that equal the hidden labels; an epoch's precision is the ratio of the means", async () => {
     const pseudo = tf.oneHot(tf.tensor1d([0, 1, 2, 3], "int32"), 4);
     const hidden = tf.oneHot(tf.tensor1d([0, 1, 0, 0], "int32"), 4);
     const confident = tf.tensor1d([1, 0, 1, 1]); // right, (not counted), wrong, wrong
-    assert.ok(Math.abs((await value(pseudoLabelPrecision(pseudo as tf.Tensor2D, hidden as tf.Tensor2D, confident))) - 1 / 3) < 1e-6);
-    const none = tf.zeros([4]) as tf.Tensor1D;
-    assert.equal(await value(pseudoLabelPrecision(pseudo as tf.Tensor2D, hidden as tf.Tensor2D, none)), 0);
-    tf.dispose([pseudo, hidden, confident, none]);
+    assert.ok(Math.abs((await value(correctConfidentShare(pseudo as tf.Tensor2D, hidden as tf.Tensor2D, confident))) - 1 / 4) < 1e-6);
+    tf.dispose([pseudo, hidden, confident]);
+    // Two steps: 1 of 1 confident right, then 1 of 3: 2 of 4 over the epoch (the mean of per-step precisions is 2/3).
+    const record = { epoch: 1, loss: 0, learningRate: 0, seconds: 0, maskRate: (1 / 4 + 3 / 4) / 2, correctConfident: (1 / 4 + 1 / 4) / 2 };
+    assert.equal(withPseudoPrecision(record).pseudoPrecision, 0.5);
+    assert.equal(withPseudoPrecision({ ...record, maskRate: 0, correctConfident: 0 }).pseudoPrecision, 0);
+  });
+
+  it("stops the gradient through the pseudo-labels' certainty", async () => {
+    const x = tf.tensor1d([1, 2, 3]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(stopGradient(t), t)))(x); // d/dt of sg(t) * t = sg(t) = t
+    assert.deepEqual(Array.from(await g.data()), [1, 2, 3]);
+    tf.dispose([x, g]);
+  });
+
+  it("records the precision of the FixMatch pseudo-labels of each step's unlabeled rows as the hidden labels give it", async () => {
+    // Uniform images (crops and flips leave them as they are) whose green channel encodes their index, so the test
+    // can tell which image each weak row is; the hidden label of an unlabeled image is the tiny model's own prediction
+    // for even indices and another class for odd ones: misaligned hidden labels would give another precision.
+    const count = 48;
+    const rng = new Rng(3);
+    const colours = Array.from({ length: count }, (_, i) => [rng.int(256), 5 * i, rng.int(256)]);
+    const images = new Uint8Array(count * 3072).map((_, p) => colours[Math.floor(p / 3072)][p % 3]);
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.globalAveragePooling2d({ inputShape: [32, 32, 3] }),
+        tfl.layers.dense({ units: 100, kernelInitializer: tfl.initializers.randomNormal({ stddev: 8, seed: 1 }) }),
+      ],
+    });
+    const x = tf.tensor4d(Float32Array.from(images, (v) => v / 255), [count, 32, 32, 3]);
+    const probs = tf.tidy(() => tf.softmax(model.predict(x) as tf.Tensor2D));
+    const predicted = Array.from(await tf.argMax(probs, 1).data());
+    const certainty = Array.from(await tf.max(probs, 1).data());
+    tf.dispose([x, probs]);
+    const unlabeledIndices = Int32Array.from({ length: 32 }, (_, i) => 16 + i);
+    const hiddenLabels = Int32Array.from(unlabeledIndices, (i) => (i % 2 === 0 ? predicted[i] : (predicted[i] + 1) % 100));
+    const threshold = [...certainty.slice(16)].sort((a, b) => a - b)[16]; // about half of them confident
+    const labeled = { indices: Int32Array.from({ length: 16 }, (_, i) => i), labels: Int32Array.from({ length: 16 }, (_, i) => i % 100) };
+    const options = { batchSize: 4, unlabeledRatio: 3, threshold, unlabeledWeight: 1, labelSmoothing: 0 };
+    const task = fixMatchTask(model, images, labeled, { indices: unlabeledIndices, hiddenLabels }, options, undefined);
+    const sums = { maskRate: 0, correctConfident: 0, confident: 0, correct: 0 };
+    const before = tf.memory().numTensors;
+    for (let step = 0; step < task.stepsPerEpoch; step++) {
+      const inputs = task.batch(rng, 1, step);
+      // The loop runs step() under the gradient tape, which frees its intermediates; tidy does here.
+      const [maskRate, correctConfident] = tf.tidy(() => {
+        const { metrics } = task.step(inputs);
+        return [metrics!.maskRate, metrics!.correctConfident];
+      });
+      const green = tf.slice(inputs.x, [4, 16, 16, 1], [12, 1, 1, 1]); // green at (16, 16) of the 12 weak rows
+      const weakImages = Array.from(await green.data(), (g) => Math.round((g * 255) / 5));
+      const confident = weakImages.filter((i) => certainty[i] >= threshold);
+      sums.confident += confident.length;
+      sums.correct += confident.filter((i) => i % 2 === 0).length;
+      sums.maskRate += await value(maskRate);
+      sums.correctConfident += await value(correctConfident);
+      tf.dispose([green, ...Object.values(inputs)]);
+    }
+    assert.equal(tf.memory().numTensors, before, "batch() and step() leave no tensor behind");
+    const steps = task.stepsPerEpoch;
+    assert.ok(sums.confident > 0 && sums.correct > 0 && sums.correct < sums.confident, `a mixed sample: ${sums.correct} of ${sums.confident}`);
+    assert.ok(Math.abs(sums.maskRate / steps - sums.confident / (12 * steps)) < 1e-6, "mask rate");
+    const record = withPseudoPrecision({ epoch: 1, loss: 0, learningRate: 0, seconds: 0, maskRate: sums.maskRate / steps, correctConfident: sums.correctConfident / steps });
+    assert.ok(Math.abs(record.pseudoPrecision - sums.correct / sums.confident) < 1e-6, `precision ${record.pseudoPrecision} vs ${sums.correct / sums.confident}`);
+    model.dispose();
   });
 
   it("weights pseudo-labels by certainty: raw, or SoftMatch's truncated Gaussian", () => {

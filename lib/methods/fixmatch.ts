@@ -1,20 +1,26 @@
-// Exercise 2, online variant (FixMatch-style self-training with certainty weights).
+// Exercise 2, online variant (FixMatch-style self-training with certainty weights), as the PyTorch reference runs it
+// (reference/pytorch/recipe_search.py, `fixmatch`, recipe fix30_hard: 0.531 test accuracy on the H200).
 //
-// Every step takes B labeled images and mu*B unlabeled ones. The model labels a weakly augmented view of each
-// unlabeled image (outside the gradient tape, so the pseudo-label is a fixed target; with BatchNorm in training
-// mode, as FixMatch's shared forward pass has it: in inference mode the untrained moving statistics made a
-// quarter of the first epoch's pseudo-labels confidently wrong, which wrecked the network: 0.22 test accuracy
-// after 15 epochs on the H200, against 0.52 for Exercise 1); a
-// strongly augmented view of the same image is then trained towards that pseudo-label, weighted by the
-// certainty of the weak view: w = p_max if p_max >= threshold else 0 (FixMatch's hard mask, times the certainty).
-// loss = CE(labeled) + lambda * mean(w * CE(strong view, pseudo-label)).
+// Every step takes B labeled images and mu*B unlabeled ones, and sends [labeled weak | unlabeled weak | unlabeled
+// strong] through the network in ONE forward pass in training mode, as the reference does: BatchNorm normalises all
+// three with the same batch statistics and updates its moving averages once per step. (An earlier version labelled
+// the weak views in a separate pass first: its BatchNorm saw weak unlabeled images only, while the supervised loss
+// was computed under statistics dominated by strong views, and the moving averages were updated twice per step.)
+// The weak rows give the pseudo-labels, behind a stop-gradient (the reference's torch.no_grad): the argmax and the
+// certainty are fixed targets, not something the loss may move. Their weight is the certainty of the weak view:
+// w = p_max if p_max >= threshold else 0 (FixMatch's hard mask, times the certainty: Exercise 2's weighting).
+//     loss = CE(labeled, true labels) + lambda * mean(w * CE(strong view, pseudo-label))
+// The supervised term must use the true labels without smoothing (labelSmoothing 0 in the registry): smoothing 0.1
+// over 100 classes caps the confidence the labeled images teach at 0.90, below the 0.95 threshold, so the only
+// images to pass it are those made confident by the pseudo-label term itself (confirmation bias: in the 20-epoch
+// run with smoothing, 18% of the unlabeled images passed, and only 19% of those pseudo-labels were right).
 import * as tf from "@tensorflow/tfjs-core";
 import { trainLabels } from "../data/study";
 import type { ExperimentContext, ExperimentOutcome, Params } from "../experiments/experiment";
 import { WEAK, batchTensor, strongAugment } from "../training/augment";
 import { accuracy } from "../training/evaluate";
 import { epochOrder } from "../training/epoch-order";
-import { StepInputs, TrainingTask, train } from "../training/loop";
+import { EpochRecord, StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
 import { classifierOutcome, sgdTrainOptions } from "./recipe";
@@ -23,7 +29,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 
 const CLASSES = 100;
 
-interface FixMatchOptions {
+export interface FixMatchOptions {
   batchSize: number;
   unlabeledRatio: number;
   threshold: number;
@@ -31,12 +37,50 @@ interface FixMatchOptions {
   labelSmoothing: number;
 }
 
-/** Fraction of the confident pseudo-labels that equal the hidden true labels (a diagnostic, never a loss). */
-export function pseudoLabelPrecision(pseudo: tf.Tensor2D, hidden: tf.Tensor2D, confident: tf.Tensor1D): tf.Scalar {
+/** `x` with a zero gradient: what is computed from it is a constant of the loss (torch.no_grad / tf.stop_gradient). */
+export const stopGradient = tf.customGrad((x, _save) => ({
+  value: tf.clone(x as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+})) as <T extends tf.Tensor>(x: T) => T;
+
+export interface PseudoLabels {
+  /** One-hot argmax of the weak view. */
+  pseudo: tf.Tensor2D;
+  /** p_max where p_max >= threshold, else 0. */
+  weights: tf.Tensor1D;
+  /** 1 where p_max >= threshold, else 0. */
+  confident: tf.Tensor1D;
+}
+
+/** Pseudo-labels and their weights from the weak views' logits (pass them through stopGradient first). */
+export function pseudoLabels(weakLogits: tf.Tensor2D, threshold: number): PseudoLabels {
   return tf.tidy(() => {
-    const correct = tf.sum(tf.mul(confident, tf.sum(tf.mul(pseudo, hidden), 1)));
-    return tf.div(correct, tf.maximum(tf.sum(confident), 1)) as tf.Scalar;
+    const probs = tf.softmax(weakLogits);
+    const certainty = tf.max(probs, 1) as tf.Tensor1D;
+    const confident = tf.cast(tf.greaterEqual(certainty, threshold), "float32") as tf.Tensor1D;
+    return {
+      pseudo: tf.cast(tf.oneHot(tf.argMax(probs, 1), weakLogits.shape[1]), "float32") as tf.Tensor2D,
+      weights: tf.mul(certainty, confident) as tf.Tensor1D,
+      confident,
+    };
   });
+}
+
+/**
+ * Share of the batch whose pseudo-label is confident and equals the hidden true label (a diagnostic, never a loss).
+ * A share, not a precision: the loop averages step metrics over an epoch, and an epoch's precision is the ratio of
+ * the means of this and of the mask rate (the mean of per-step precisions would weigh a step with 2 confident
+ * images like one with 200, and count a step with none as precision 0).
+ */
+export function correctConfidentShare(pseudo: tf.Tensor2D, hidden: tf.Tensor2D, confident: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.mul(confident, tf.sum(tf.mul(pseudo, hidden), 1))) as tf.Scalar);
+}
+
+/** An epoch record with `pseudoPrecision` = correct confident pseudo-labels / confident ones, over the whole epoch. */
+export function withPseudoPrecision(record: EpochRecord): EpochRecord {
+  const { maskRate, correctConfident } = record;
+  if (typeof maskRate !== "number" || typeof correctConfident !== "number") return record;
+  return { ...record, pseudoPrecision: maskRate > 0 ? correctConfident / maskRate : 0 };
 }
 
 export function fixMatchTask(
@@ -47,49 +91,37 @@ export function fixMatchTask(
   options: FixMatchOptions,
   evaluate: TrainingTask["evaluate"],
 ): TrainingTask {
-  const unlabeledBatch = options.batchSize * options.unlabeledRatio;
-  const epochs = epochOrder(labeled.indices.length, options.batchSize);
+  const b = options.batchSize;
+  const ub = b * options.unlabeledRatio;
+  const epochs = epochOrder(labeled.indices.length, b);
   return {
     models: [model],
     stepsPerEpoch: epochs.stepsPerEpoch,
     evaluate,
     batch(rng: Rng, _epoch: number, step: number): StepInputs {
       const picked = epochs.picked(rng, step);
-      const u = Int32Array.from({ length: unlabeledBatch }, () => rng.int(unlabeled.indices.length));
+      const u = Int32Array.from({ length: ub }, () => rng.int(unlabeled.indices.length));
       const pool = Int32Array.from(u, (i) => unlabeled.indices[i]);
+      const labels = Int32Array.from(picked, (i) => labeled.labels[i]);
+      const labeledWeak = batchTensor(images, Int32Array.from(picked, (i) => labeled.indices[i]), WEAK, rng);
       const weak = batchTensor(images, pool, WEAK, rng);
       const strongBase = batchTensor(images, pool, WEAK, rng);
       const strong = strongAugment(strongBase, rng);
-      strongBase.dispose();
-      const labels = Int32Array.from(picked, (i) => labeled.labels[i]);
-      const x = tf.tidy(() => tf.concat([batchTensor(images, Int32Array.from(picked, (i) => labeled.indices[i]), WEAK, rng), strong]));
-      strong.dispose();
+      const x = tf.concat([labeledWeak, weak, strong]);
+      tf.dispose([labeledWeak, weak, strongBase, strong]);
       return {
         x,
-        weak,
-        targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [picked.length, CLASSES]),
-        // Hidden true labels of the unlabeled batch: only for the pseudo-label precision diagnostic, never in the loss.
-        hidden: tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(Int32Array.from(u, (i) => unlabeled.hiddenLabels[i]), "int32"), CLASSES), "float32")),
+        targets: tf.tensor2d(smoothedTargets(labels, CLASSES, options.labelSmoothing), [b, CLASSES]),
+        // Hidden true labels of the unlabeled rows (same order as `pool`): for the precision diagnostic only.
+        hidden: tf.tensor2d(smoothedTargets(Int32Array.from(u, (i) => unlabeled.hiddenLabels[i]), CLASSES, 0), [ub, CLASSES]),
       };
     },
-    // Pseudo-labels from the weak view, in training mode (BatchNorm on this batch's statistics, whose moving averages
-    // it updates before the main pass does), outside the gradient: part of every (captured) step.
-    prepare(inputs: StepInputs): StepInputs {
-      return tf.tidy(() => {
-        const probs = tf.softmax(model.apply(inputs.weak, { training: true }) as tf.Tensor2D);
-        const confidence = tf.max(probs, 1);
-        const w = tf.mul(confidence, tf.cast(tf.greaterEqual(confidence, options.threshold), "float32"));
-        return { pseudo: tf.cast(tf.oneHot(tf.argMax(probs, 1), CLASSES), "float32"), weights: w, confident: tf.cast(tf.greater(w, 0), "float32") };
-      });
-    },
     step(inputs: StepInputs) {
-      const pseudo = inputs.pseudo as tf.Tensor2D;
-      const weights = inputs.weights as tf.Tensor1D;
-      const confident = inputs.confident as tf.Tensor1D;
       const logits = model.apply(inputs.x, { training: true }) as tf.Tensor2D;
-      const b = options.batchSize;
       const labeledLogits = tf.slice(logits, [0, 0], [b, CLASSES]);
-      const strongLogits = tf.slice(logits, [b, 0], [unlabeledBatch, CLASSES]);
+      const weakLogits = stopGradient(tf.slice(logits, [b, 0], [ub, CLASSES]));
+      const strongLogits = tf.slice(logits, [b + ub, 0], [ub, CLASSES]);
+      const { pseudo, weights, confident } = pseudoLabels(weakLogits, options.threshold);
       const supervised = weightedCrossEntropy(labeledLogits, inputs.targets as tf.Tensor2D, null);
       const consistency = weightedCrossEntropy(strongLogits, pseudo, weights);
       return {
@@ -98,7 +130,7 @@ export function fixMatchTask(
           trainAccuracy: batchAccuracy(labeledLogits, inputs.targets as tf.Tensor2D),
           maskRate: tf.mean(confident) as tf.Scalar,
           meanWeight: tf.mean(weights) as tf.Scalar,
-          pseudoPrecision: pseudoLabelPrecision(pseudo, inputs.hidden as tf.Tensor2D, confident),
+          correctConfident: correctConfidentShare(pseudo, inputs.hidden as tf.Tensor2D, confident),
         },
       };
     },
@@ -128,7 +160,16 @@ export async function runFixMatch(ctx: ExperimentContext, params: Params): Promi
   );
   try {
     const run = await train(task, sgdTrainOptions(ctx, params));
-    return await classifierOutcome(ctx, model, run, { usesUnlabeled: true });
+    const history = run.history.map(withPseudoPrecision);
+    return await classifierOutcome(ctx, model, { ...run, history }, {
+      usesUnlabeled: true,
+      details: async () => ({
+        pseudoLabelsMeaning:
+          "per epoch, over every unlabeled image of its training steps (weak view, training mode): maskRate = share at or above the threshold, " +
+          "precision = share of those whose pseudo-label equals the hidden label",
+        pseudoLabelsByEpoch: history.map((h) => ({ epoch: h.epoch, maskRate: h.maskRate, precision: h.pseudoPrecision, meanWeight: h.meanWeight })),
+      }),
+    });
   } finally {
     model.dispose();
   }
