@@ -24,6 +24,7 @@ import { EpochRecord, StepInputs, TrainingTask, train } from "../training/loop";
 import type { Rng } from "../training/rng";
 import { batchAccuracy, smoothedTargets, weightedCrossEntropy } from "./classification";
 import { classifierOutcome, sgdTrainOptions } from "./recipe";
+import { stopGradient } from "./stop-gradient";
 import { newClassifier } from "./supervised";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
@@ -36,12 +37,6 @@ export interface FixMatchOptions {
   unlabeledWeight: number;
   labelSmoothing: number;
 }
-
-/** `x` with a zero gradient: what is computed from it is a constant of the loss (torch.no_grad / tf.stop_gradient). */
-export const stopGradient = tf.customGrad((x, _save) => ({
-  value: tf.clone(x as tf.Tensor),
-  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as <T extends tf.Tensor>(x: T) => T;
 
 export interface PseudoLabels {
   /** One-hot argmax of the weak view. */
