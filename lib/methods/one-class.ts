@@ -157,10 +157,10 @@ function histogram(values: Float32Array, lo: number, hi: number, bins: number): 
   return counts;
 }
 
-/** The values at fractions `at` of the sorted scores (nearest rank), as { "0.1": value, ... }. */
-export function quantiles(scores: Float32Array, at: number[]): Record<string, number> {
+/** The scores at fractions `at` of the sorted scores (nearest rank). */
+export function quantiles(scores: Float32Array, at: number[]): { at: number; score: number }[] {
   const sorted = Float32Array.from(scores).sort();
-  return Object.fromEntries(at.map((q) => [String(q), sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))]]));
+  return at.map((q) => ({ at: q, score: sorted[Math.min(sorted.length - 1, Math.round(q * (sorted.length - 1)))] }));
 }
 
 function extremes(scores: Float32Array, indices: Int32Array, count: number): { most: number[]; least: number[] } {
