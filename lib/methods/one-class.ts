@@ -42,6 +42,8 @@ import { pausedOutcome, sgdTrainOptions } from "./recipe";
 import { newClassifier } from "./supervised";
 
 export const ONE_CLASS_PARAMS: Params = {
+  // A parameter, so results and checkpoints of the sigmoid version (another configuration hash) are never reused.
+  score: "linear",
   nu: 0.9,
   epochs: 30,
   batchSize: 256,
@@ -57,6 +59,7 @@ export const ONE_CLASS_PARAMS: Params = {
 export const SCORE_LAYER = "one_class_score";
 
 export function buildOneClassNetwork(params: Params, seed: number): { classifier: tfl.LayersModel; oneClass: tfl.LayersModel } {
+  if (params.score !== "linear") throw new Error(`the one-class score is "linear", not ${JSON.stringify(params.score)}`);
   const classifier = newClassifier(params, seed);
   const score = tfl.layers.dense({
     units: 1, // linear: a sigmoid saturates (see the header)
