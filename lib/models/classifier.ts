@@ -116,10 +116,11 @@ export function encoderOf(classifier: tfl.LayersModel): tfl.LayersModel {
   return tfl.model({ inputs: classifier.inputs, outputs: cut.output as tfl.SymbolicTensor, name: "encoder" });
 }
 
-/** The classifier with its last layer replaced by `output` (for example a one-unit score for Exercise 5). */
-export function withOutputLayer(classifier: tfl.LayersModel, output: tfl.layers.Layer, name: string): tfl.LayersModel {
+/** The classifier with its last layer replaced by `output`, one layer or a chain (Exercise 5's one-unit score). */
+export function withOutputLayer(classifier: tfl.LayersModel, output: tfl.layers.Layer | tfl.layers.Layer[], name: string): tfl.LayersModel {
   const penultimate = inboundLayer(classifier.getLayer(OUTPUT_LAYER));
-  const y = output.apply(penultimate.output as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+  const layers = Array.isArray(output) ? output : [output];
+  const y = layers.reduce((x, layer) => layer.apply(x) as tfl.SymbolicTensor, penultimate.output as tfl.SymbolicTensor);
   return tfl.model({ inputs: classifier.inputs, outputs: y, name });
 }
 
