@@ -22,7 +22,7 @@ profile=${RUN_PROFILE:-full}
 : "${RESULTS_DIR:?set RESULTS_DIR}" "${CHECKPOINT_DIR:?set CHECKPOINT_DIR}"
 
 JOBS=(
-  "ex5-oneclass ex5-selftrain-softmatch"
+  "ex5-oneclass ex5-selftrain-confidence-t0.5"
   "ex3-autoencoder-frozen ex3-autoencoder-finetuned"
   "ex4-joint"
   "ex6-contrastive-frozen ex6-contrastive-finetuned"

@@ -80,7 +80,7 @@ const oneClass = seeded("ex5-oneclass", [0.1], {
     scoreHistogram: { lo: 0, hi: 1, labeled: [1, 5, 3], unlabeled: [2, 4, 4] }, typicalUnlabeled: { most: [], least: [] }, tiesAtRadius: 0,
   },
 });
-const ex5Softmatch = seeded("ex5-selftrain-softmatch", [0.567, 0.572], { exercise: 5, method: "self-training" });
+const ex5Softmatch = seeded("ex5-selftrain-confidence-t0.5", [0.567, 0.572], { exercise: 5, method: "self-training" });
 const contrastive = seeded("ex6-contrastive-joint", [0.44], {
   exercise: 6, method: "contrastive-one-step", params: { contrastiveClusters: 10 },
   history: history(3, (e) => ({
@@ -186,10 +186,10 @@ describe("report charts", () => {
   it("keeps the one-class network out of the classifiers' comparison", () => {
     const chart = studyComparisonChart([ex1, oneClass, ex5Softmatch]);
     assert.deepEqual(findAll(chart, (o) => o.category === "ex5-oneclass"), []);
-    assert.ok(findAll(chart, (o) => o.category === "ex5-selftrain-softmatch").length > 0);
+    assert.ok(findAll(chart, (o) => o.category === "ex5-selftrain-confidence-t0.5").length > 0);
     const table = studyComparisonTable([ex1, oneClass, ex5Softmatch]);
     assert.doesNotMatch(table, /ex5-oneclass/);
-    assert.match(table, /ex5-selftrain-softmatch/);
+    assert.match(table, /ex5-selftrain-confidence-t0.5/);
   });
 
   it("legends are not cut", () => {

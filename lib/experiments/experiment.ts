@@ -72,6 +72,8 @@ export interface Experiment {
    * the flag to go once a current result exists.
    */
   awaitingRun?: string;
+  /** The experiment this one repeats on other data (Exercise 5's runs without the outliers). */
+  repeats?: string;
   run(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome>;
 }
 

@@ -138,10 +138,7 @@ export const EX5_CHOICES: VariantChoice[] = [
     // The unweighted control is no candidate: the assignment requires certainty weights.
     candidates: ex2.filter((e) => e.method === "self-training" && !e.control).map((e) => e.id),
     validationBest: "ex2-selftrain-confidence-t0.5",
-    repeated: "ex2-selftrain-softmatch",
-    pending:
-      "Exercise 5 ran with the SoftMatch variant, picked on the test set before the validation split existed; the " +
-      "validation split (one seed, 1,000 images) ranks the threshold-0.5 confidence-weighted variant first, and Exercise 5 has not been rerun with it yet",
+    repeated: "ex2-selftrain-confidence-t0.5",
   },
   { exercise: 3, candidates: ex3.map((e) => e.id), validationBest: "ex3-autoencoder-finetuned", repeated: "ex3-autoencoder-finetuned" },
 ];
@@ -150,7 +147,7 @@ export const EX5_CHOICES: VariantChoice[] = [
 // outliers. Exercise 1 trains on the labeled images only, which the filter never touches: its result cannot change.
 const ex5 = [
   { id: ONE_CLASS_EXPERIMENT, exercise: 5, method: "one-class", title: "One-class network (nu = 0.9): which unlabeled images are atypical", params: ONE_CLASS_PARAMS, seeds: seedsFrom(6), run: runOneClass },
-  withOutliersRemoved(byId(ex2, EX5_CHOICES[0].repeated), "ex5-selftrain-softmatch", "Self-training (SoftMatch weights) without the outliers"),
+  withOutliersRemoved(byId(ex2, EX5_CHOICES[0].repeated), "ex5-selftrain-confidence-t0.5", "Self-training (confidence weights, threshold 0.5) without the outliers"),
   withOutliersRemoved(byId(ex3, EX5_CHOICES[1].repeated), "ex5-autoencoder-finetuned", "Autoencoder two steps (fine-tuned) without the outliers"),
   withOutliersRemoved(ex4, "ex5-joint", "Autoencoder one step without the outliers"),
 ];

@@ -26,6 +26,7 @@ export function withOutliersRemoved(base: Experiment, id: string, title: string)
     id,
     exercise: 5,
     title,
+    repeats: base.id,
     params: { ...base.params, outliersRemovedBy: ONE_CLASS_EXPERIMENT },
     async run(ctx: ExperimentContext, params: Params): Promise<ExperimentOutcome> {
       const removed = await removedOutliers(ctx);

@@ -39,7 +39,7 @@ export const es: Phrases = {
     "ex4-joint": "Autoencoder y clasificador entrenados a la vez",
     "ex4-supervised-40ep": "Solo supervisado, con el presupuesto del Ejercicio 4 (40 épocas, lote etiquetado de 128)",
     "ex5-oneclass": "Red one-class (nu = 0.9): qué imágenes sin etiquetar son atípicas",
-    "ex5-selftrain-softmatch": "Autoaprendizaje (pesos de SoftMatch) sin las atípicas",
+    "ex5-selftrain-confidence-t0.5": "Autoaprendizaje (pesos = certeza, umbral 0.5) sin las atípicas",
     "ex5-autoencoder-finetuned": "Autoencoder en dos pasos (ajustado) sin las atípicas",
     "ex5-joint": "Autoencoder en un paso sin las atípicas",
     "ex6-contrastive-frozen": "Preentrenamiento contrastivo y después el clasificador con el codificador congelado",
