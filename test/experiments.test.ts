@@ -162,14 +162,14 @@ describe("npm run experiments: the command line", () => {
     this.timeout(120_000);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reuse-partial-"));
     try {
-      fs.cpSync(path.resolve(__dirname, "..", "results", "ex5-joint"), path.join(dir, "ex5-joint"), { recursive: true });
+      fs.cpSync(path.resolve(__dirname, "..", "results", "ex5-autoencoder-finetuned"), path.join(dir, "ex5-autoencoder-finetuned"), { recursive: true });
       const script = path.resolve(__dirname, "..", "scripts", "experiments.ts");
       const env = { ...process.env, RESULTS_DIR: dir, CHECKPOINT_DIR: path.join(dir, "checkpoints"), PROFILE: "" };
-      const out = spawnSync(process.execPath, ["--import", "tsx", script, "ex5-joint", "ex2-fixmatch-confidence", "--reuse-partial", "--time-budget", "30"], { env, encoding: "utf8", timeout: 100_000 });
+      const out = spawnSync(process.execPath, ["--import", "tsx", script, "ex5-autoencoder-finetuned", "ex2-fixmatch-confidence", "--reuse-partial", "--time-budget", "30"], { env, encoding: "utf8", timeout: 100_000 });
       assert.equal(out.status, 0, out.stderr);
-      assert.match(out.stdout, /ex5-joint: reused 1 of 3 seeds; seeds 105, 205 missing/);
+      assert.match(out.stdout, /ex5-autoencoder-finetuned: reused 1 of 3 seeds; seeds 104, 204 missing/);
       assert.match(out.stdout, /ex2-fixmatch-confidence: awaits its run, skipped/);
-      assert.deepEqual(fs.readdirSync(path.join(dir, "ex5-joint")), ["seed-5.json"], "no seed trained");
+      assert.deepEqual(fs.readdirSync(path.join(dir, "ex5-autoencoder-finetuned")), ["seed-4.json"], "no seed trained");
       assert.ok(!fs.existsSync(path.join(dir, "checkpoints")), "no training started");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

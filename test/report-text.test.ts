@@ -92,7 +92,7 @@ function groups(R: Results) {
   const autoencoder = [...ex3, joint];
   const pairs: oc.BeforeAfter[] = [
     { exercise: 1, before: ex1, after: null },
-    { exercise: 2, before: get(EX5_CHOICES[0].repeated), after: get("ex5-selftrain-confidence-t0.5") },
+    { exercise: 2, before: get(EX5_CHOICES[0].repeated), after: R.get("ex5-selftrain-confidence-t0.5") ?? null },
     { exercise: 3, before: get("ex3-autoencoder-finetuned"), after: get("ex5-autoencoder-finetuned") },
     { exercise: 4, before: joint, after: get("ex5-joint") },
   ];
