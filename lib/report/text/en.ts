@@ -391,6 +391,8 @@ export const en = {
       const better = kinds.filter((k) => k === "better").length;
       const worse = kinds.filter((k) => k === "worse").length;
       const undecided = kinds.length - better - worse;
+      const exercisesWhere = (kind: string) => f.changed.filter((c) => claim(c.afterVsBefore) === kind).map((c) => `Exercise ${c.exercise}`).join(" and ");
+      const rest = kinds.includes("none") ? "is within noise or allows no claim" : "is within noise";
       const lines = [
         ...f.unchanged.map((u) => `- Exercise 1 (${u.experiment}): unchanged by construction, ${spread(u.test)}: it trains on the labeled images only, and the removal touches only unlabeled ones.`),
         ...f.changed.map((c) => `- Exercise ${c.exercise} (${c.before} → ${c.after}): ${spread(c.beforeTest)} → **${spread(c.afterTest)}**: ${verdict(c.afterVsBefore)}.`),
@@ -401,11 +403,15 @@ export const en = {
             ? kinds.every((k) => k === "within-noise")
               ? "Removing the outliers makes no measurable difference here. The unlabeled images come from the same distribution as the labeled ones (a random split of one training set), so the least typical of them are unusual, not foreign."
               : "With one run per side the study's noise rule allows no answer yet; more seeds will give one."
-            : better > worse
-              ? "Removing the least typical images helped: they were the ones most likely to get wrong pseudo-labels or to pull the representation away from the labeled classes."
-              : worse > better
-                ? "Removing them hurt: the least typical images still carried useful information, and fewer unlabeled images means less signal for the semi-supervised methods."
-                : "The effect depends on the method: no single answer for all of them."),
+            : better > 0 && worse > 0
+              ? "The effect depends on the method: no single answer for all of them."
+              : better > 0
+                ? undecided === 0
+                  ? "Removing the least typical images helped every repeated method: they were the ones most likely to get wrong pseudo-labels or to pull the representation away from the labeled classes."
+                  : `Removing the least typical images helped ${exercisesWhere("better")} only; for the other ${undecided === 1 ? "one" : undecided} the change ${rest}, so the removal is no general gain.`
+                : undecided === 0
+                  ? "Removing them hurt every repeated method: the least typical images still carried useful information, and fewer unlabeled images means less signal for the semi-supervised methods."
+                  : `Removing them hurt ${exercisesWhere("worse")} only: there the least typical images still carried useful signal (fewer unlabeled images, fewer pseudo-labels); for the other ${undecided === 1 ? "one" : undecided} the change ${rest}.`),
       );
       return lines.join("\n");
     },
