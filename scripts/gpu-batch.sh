@@ -21,7 +21,7 @@ if [ ! -e "$ckpt" ] && compgen -G "$stage/ckpt/ckpt-*.tgz" >/dev/null; then
   for f in "$stage"/ckpt/ckpt-*.tgz; do tar xzf "$f" -C "$ckpt"; echo "restored $(tar tzf "$f" | head -1)"; done
 fi
 mkdir -p "$logs"
-(while true; do echo "$(date +%s) $(nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader 2>/dev/null)" >> "$logs/util.txt"; sleep 15; done) &
+(while true; do echo "$(date +%s) $(nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader 2>/dev/null)" >> "$logs/util.txt"; sleep 15; done) >/dev/null 2>&1 &
 sampler=$!
 JOB_LINES="$(cat .gpu/job-lines)" timeout "${CALL_LIMIT:-585}" bash scripts/full-runs.sh "${CALL_BUDGET:-555}" "$logs"
 kill $sampler
