@@ -5,7 +5,7 @@ This script trains the *same* architecture (lib/models/classifier.ts: ResNet-9 l
 BatchNorm, GAP, Dense 100) with the *same* recipes on the same split (numpy seed 125, rand <= 0.2) in PyTorch
 fp32, to choose epochs and hyper-parameters before spending TF.js GPU time. Prints one JSON line per run.
 
-    CIFAR100_DIR=... python3 recipe_search.py [names...]
+    CIFAR100_DIR=... python3 recipe_search.py [names...] [--validation] [--seed N] [--quick]
 """
 import json
 import math
@@ -146,19 +146,28 @@ def supervised(data, epochs=60, bs=256, lr=0.2, wd=5e-4, ls=0.1, widths=(32, 64,
 
 
 def fixmatch(data, epochs=60, bs=64, mu=7, lr=0.05, wd=5e-4, tau=0.95, weighting="hard", lam=1.0,
-             widths=(32, 64, 128, 256), seed=0, **_):
+             widths=(32, 64, 128, 256), seed=0, flex=False, da=False, ema=0.0, **_):
     """FixMatch with certainty weights: weighting 'hard' (1 above tau), 'conf' (confidence above tau),
-    'softmatch' (truncated Gaussian of confidence around its running mean)."""
+    'softmatch' (truncated Gaussian of confidence around its running mean). Options for short budgets (issue 16):
+    flex: FlexMatch's per-class thresholds tau * b/(2-b), b = the class's share of confident pseudo-labels so far
+    (warm-up: unused images count as a class); da: distribution alignment of the weak predictions towards uniform
+    (running mean of the predictions, momentum 0.999); ema: evaluate an exponential moving average of the weights
+    (decay ema; 0 = off). Reports the last epoch's mask rate and the precision of the masked pseudo-labels (from the
+    hidden labels of the unlabeled images)."""
     torch.manual_seed(seed)
-    xl, yl, xu, xt, yt = data["xl"], data["yl"], data["xu"], data["xt"], data["yt"]
+    xl, yl, xu, yu, xt, yt = data["xl"], data["yl"], data["xu"], data["yu"], data["xt"], data["yt"]
     model = classifier(widths).to(DEV).to(memory_format=torch.channels_last)
+    averaged = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(ema), use_buffers=True) if ema else None
     o = make_opt(model, lr, wd, "sgd")
     steps_per_epoch = len(xl) // bs
     total = epochs * steps_per_epoch
     mu_c, var_c = 1.0 / 100, 1.0
+    selected = torch.full((len(xu),), -1, dtype=torch.long, device=DEV)  # FlexMatch: last confident label per image
+    p_model = torch.full((100,), 1.0 / 100, device=DEV)  # distribution alignment: running mean of predictions
     step = 0
-    mask_rate = []
+    curve = []
     for ep in range(epochs):
+        masked = correct = rows = 0.0
         for i in range(steps_per_epoch):
             li = torch.randint(0, len(xl), (bs,), device=DEV)
             ui = torch.randint(0, len(xu), (bs * mu,), device=DEV)
@@ -169,8 +178,20 @@ def fixmatch(data, epochs=60, bs=64, mu=7, lr=0.05, wd=5e-4, tau=0.95, weighting
             ll, lw, ls_ = logits[:bs], logits[bs:bs + bs * mu], logits[bs + bs * mu:]
             with torch.no_grad():
                 p = lw.softmax(1)
+                if da:
+                    p_model = 0.999 * p_model + 0.001 * p.mean(0)
+                    p = p / p_model
+                    p = p / p.sum(1, keepdim=True)
                 conf, pl = p.max(1)
-                if weighting == "hard":
+                if flex:
+                    counts = torch.bincount(selected[selected >= 0], minlength=100).float()
+                    unused = (selected < 0).sum().float()
+                    beta = counts / torch.maximum(counts.max(), unused).clamp(min=1)
+                    threshold = tau * beta / (2 - beta)
+                    w = (conf >= threshold[pl]).float()
+                    over = conf > tau
+                    selected[ui[over]] = pl[over]
+                elif weighting == "hard":
                     w = (conf >= tau).float()
                 elif weighting == "conf":
                     w = conf * (conf >= tau).float()
@@ -178,14 +199,46 @@ def fixmatch(data, epochs=60, bs=64, mu=7, lr=0.05, wd=5e-4, tau=0.95, weighting
                     mu_c = 0.999 * mu_c + 0.001 * conf.mean().item()
                     var_c = 0.999 * var_c + 0.001 * conf.var().item()
                     w = torch.where(conf >= mu_c, torch.ones_like(conf), torch.exp(-(conf - mu_c) ** 2 / (2 * var_c / 4)))
+                if i % 20 == 0:
+                    hit = (w > 0).float()
+                    masked += hit.sum().item()
+                    correct += (hit * (pl == yu[ui]).float()).sum().item()
+                    rows += len(ui)
             loss = F.cross_entropy(ll, yl[li]) + lam * (F.cross_entropy(ls_, pl, reduction="none") * w).mean()
             o.zero_grad(set_to_none=True)
             loss.backward()
             o.step()
+            if averaged is not None:
+                averaged.update_parameters(model)
             step += 1
-            if i == 0:
-                mask_rate.append(round(w.mean().item(), 3))
-    return model, {"train": evaluate(model, xl, yl), "test": evaluate(model, xt, yt), "mask": mask_rate[-1]}
+        curve.append({"epoch": ep + 1, "mask": round(masked / rows, 4), "precision": round(correct / max(1.0, masked), 4)})
+    final = averaged.module if averaged is not None else model
+    return final, {"train": evaluate(final, xl, yl), "test": evaluate(final, xt, yt), "mask": curve[-1]["mask"],
+                   "precision": curve[-1]["precision"], "curve": [c for c in curve if c["epoch"] % max(1, epochs // 10) == 0 or c["epoch"] == epochs]}
+
+
+def holdout(indices, labels, size=1000, seed=2026):
+    """lib/data/validation.ts's stratified hold-out, step for step (largest remainders per class, then a Fisher-Yates
+    shuffle per class driven by numpy's legacy Mersenne Twister seeded 2026): the same 1,000 indices."""
+    by_class = {}
+    for i in indices:
+        by_class.setdefault(int(labels[i]), []).append(int(i))
+    classes = sorted(by_class)
+    shares = [size * len(by_class[c]) / len(indices) for c in classes]
+    counts = [math.floor(x) for x in shares]
+    order = sorted(range(len(shares)), key=lambda k: (-(shares[k] - math.floor(shares[k])), k))
+    for k in range(size - sum(counts)):
+        counts[order[k]] += 1
+    rng = np.random.RandomState(seed)
+    held = []
+    for c, quota in zip(classes, counts):
+        members = list(by_class[c])
+        for i in range(len(members) - 1, 0, -1):
+            j = int(math.floor(rng.random_sample() * (i + 1)))
+            members[i], members[j] = members[j], members[i]
+        held += members[:quota]
+    held = np.array(sorted(held))
+    return np.setdiff1d(indices, held), held
 
 
 RUNS = {
@@ -199,24 +252,45 @@ RUNS = {
     "fix30_hard": (fixmatch, {"epochs": 30, "weighting": "hard"}),
     "fix30_soft": (fixmatch, {"epochs": 30, "weighting": "softmatch"}),
     "fix60_soft": (fixmatch, {"epochs": 60, "weighting": "softmatch"}),
+    # Issue 16's candidates for short budgets (run them with --validation).
+    "fix60_hard": (fixmatch, {"epochs": 60, "weighting": "hard"}),
+    "fix30_flex": (fixmatch, {"epochs": 30, "flex": True}),
+    "fix30_da": (fixmatch, {"epochs": 30, "weighting": "hard", "da": True}),
+    "fix30_ema": (fixmatch, {"epochs": 30, "weighting": "hard", "ema": 0.999}),
+    "fix30_flex_da_ema": (fixmatch, {"epochs": 30, "flex": True, "da": True, "ema": 0.999}),
+    "fix60_flex_da_ema": (fixmatch, {"epochs": 60, "flex": True, "da": True, "ema": 0.999}),
+    "fix30_full_flex_da_ema": (fixmatch, {"epochs": 30, "flex": True, "da": True, "ema": 0.999, "widths": (64, 128, 256, 512)}),
 }
 
 
 def main():
-    names = sys.argv[1:] or list(RUNS)
+    args = sys.argv[1:]
+    validation = "--validation" in args  # train on 9,080 labeled images, score the 1,000 held out, never the test set
+    seed = int(args[args.index("--seed") + 1]) if "--seed" in args else 0
+    names = [a for k, a in enumerate(args) if not a.startswith("--") and (k == 0 or args[k - 1] != "--seed")] or list(RUNS)
     xtr, ytr = load("train")
     xt, yt = load("test")
     lab, unl = split_labels(len(xtr))
     assert len(lab) == 10080, len(lab)
+    if validation:
+        lab, held = holdout(lab, ytr.numpy(), 1000)
+        xt, yt = xtr[held], ytr[held]
+    quick = "--quick" in args  # one short epoch of each run on a slice of the data: checks that every recipe runs
+    if quick:
+        lab, unl, xt, yt = lab[:512], unl[:1344], xt[:200], yt[:200]
     to = lambda t: t.to(DEV)
-    data = {"xl": to(xtr[lab]), "yl": to(ytr[lab]), "xu": to(xtr[unl]), "xt": to(xt), "yt": to(yt)}
-    print(json.dumps({"device": torch.cuda.get_device_name() if DEV == "cuda" else "cpu", "torch": torch.__version__}), flush=True)
+    data = {"xl": to(xtr[lab]), "yl": to(ytr[lab]), "xu": to(xtr[unl]), "yu": to(ytr[unl]), "xt": to(xt), "yt": to(yt)}
+    print(json.dumps({"device": torch.cuda.get_device_name() if DEV == "cuda" else "cpu", "torch": torch.__version__,
+                      "split": "validation" if validation else "test", "labeled": len(lab), "scored": len(yt)}), flush=True)
     for name in names:
         fn, kw = RUNS[name]
         t0 = time.time()
-        _, res = fn(data, **kw)
+        kw = {**kw, **({"epochs": 1} if quick else {})}
+        _, res = fn(data, seed=seed, **kw)
         torch.cuda.synchronize() if DEV == "cuda" else None
-        print(json.dumps({"run": name, **kw, **res, "seconds": round(time.time() - t0, 1)}, default=str), flush=True)
+        # With --validation, "test" is the accuracy on the 1,000 held-out labeled images.
+        print(json.dumps({"run": name, "seed": seed, "split": "validation" if validation else "test", **kw, **res,
+                          "seconds": round(time.time() - t0, 1)}, default=str), flush=True)
 
 
 if __name__ == "__main__":
