@@ -19,6 +19,18 @@ export const FAST_KERNELS_ENV = "TFJS_FAST_KERNELS";
 /** Extra Dawn options for `webgpu.create()`, separated by ';' (for example `adapter=NVIDIA H100 80GB HBM3`). */
 export const DAWN_FLAGS_ENV = "WEBGPU_DAWN_FLAGS";
 
+/**
+ * The options for `webgpu.create()`: $WEBGPU_DAWN_FLAGS, plus `disable-dawn-features=timestamp_quantization` unless
+ * they name their own disable-dawn-features. Dawn otherwise rounds GPU timestamps down to 65.5 us (a browser's
+ * defence against timing attacks), which makes per-dispatch GPU times (tf.profile, CapturedStep.profileReplay) of
+ * any kernel shorter than that read 0.
+ */
+export function dawnFlags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const flags = (env[DAWN_FLAGS_ENV] ?? "").split(";").map((s) => s.trim()).filter((s) => s !== "");
+  if (!flags.some((f) => f.startsWith("disable-dawn-features="))) flags.push("disable-dawn-features=timestamp_quantization");
+  return flags;
+}
+
 export interface BackendInfo {
   /** What was chosen, in the chain's vocabulary. */
   choice: BackendChoice;
@@ -162,9 +174,8 @@ function probeAdapter(env: NodeJS.ProcessEnv): Promise<{ adapter: Adapter | null
         if (!g.navigator?.gpu) {
           const dawn = require("webgpu") as { create: (flags: string[]) => unknown; globals: object };
           Object.assign(globalThis, dawn.globals);
-          const flags = (env[DAWN_FLAGS_ENV] ?? "").split(";").map((s) => s.trim()).filter((s) => s !== "");
           Object.defineProperty(globalThis, "navigator", {
-            value: { gpu: dawn.create(flags) },
+            value: { gpu: dawn.create(dawnFlags(env)) },
             configurable: true,
             writable: true,
           });

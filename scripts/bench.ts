@@ -5,13 +5,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
 import { formatAblations, formatProfile, formatTable, gitCommit, lossCheck, parseBenchArgs } from "../lib/bench/report";
 import { benchmarkModel, ModelResult } from "../lib/bench/runner";
-import { CAPTURED_BENCH_BATCH, CAPTURED_BENCH_MODELS, CapturedBenchResult, benchmarkCaptured, formatCaptured } from "../lib/bench/captured";
+import { CAPTURED_BENCH_BATCH, CapturedBenchResult, benchmarkCaptured, formatCaptured, formatCapturedProfile } from "../lib/bench/captured";
+import { timestampQueriesSupported } from "../lib/kernels/webgpu/capture";
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const info = await initBackend();
   const results: ModelResult[] = [];
-  for (const model of args.models) {
+  for (const model of args.capturedOnly ? [] : args.models) {
     const batch = args.batch[model];
     console.log(`\n${model}: batch ${batch}, ${args.warmup} warm-up + ${args.steps} timed steps ...`);
     const options = { steps: args.steps, warmup: args.warmup, seed: args.seed, profile: args.profile, ablate: args.ablate };
@@ -25,16 +26,26 @@ async function main(): Promise<void> {
     }
     results.push(result);
   }
-  console.log(`\n${formatTable(results, info.tfBackend, info.device)}`);
-  const losses = lossCheck(results);
-  if (losses.text) console.log(`\nSame-loss check (same weights, data and steps):\n${losses.text}`);
-  if (!losses.ok) process.exitCode = 2;
-  if (args.ablate) console.log(`\nLeave-one-out (project kernels minus one):\n${formatAblations(results)}`);
+  if (results.length > 0) {
+    console.log(`\n${formatTable(results, info.tfBackend, info.device)}`);
+    const losses = lossCheck(results);
+    if (losses.text) console.log(`\nSame-loss check (same weights, data and steps):\n${losses.text}`);
+    if (!losses.ok) process.exitCode = 2;
+    if (args.ablate) console.log(`\nLeave-one-out (project kernels minus one):\n${formatAblations(results)}`);
+  }
   const captured: CapturedBenchResult[] = [];
   if (args.captured && info.tfBackend === "webgpu") {
-    for (const model of CAPTURED_BENCH_MODELS) {
-      console.log(`\ncaptured ${model}: batch ${CAPTURED_BENCH_BATCH[model]} ...`);
-      captured.push(await benchmarkCaptured(model, CAPTURED_BENCH_BATCH[model], args.steps, args.warmup, args.seed));
+    let profile = args.profile;
+    if (profile && !timestampQueriesSupported()) {
+      console.log("\n--profile: this WebGPU device has no timestamp queries ('timestamp-query' feature): replayed steps are not profiled");
+      profile = false;
+    }
+    for (const model of args.capturedModels) {
+      const batch = args.capturedBatch ?? CAPTURED_BENCH_BATCH[model];
+      console.log(`\ncaptured ${model}: batch ${batch} ...`);
+      const result = await benchmarkCaptured(model, batch, args.steps, args.warmup, args.seed, { profile });
+      if (result.capturedProfile) console.log(formatCapturedProfile(result));
+      captured.push(result);
     }
     console.log(`\nTraining-loop step, eager vs captured (${info.device}):\n${formatCaptured(captured)}`);
     if (captured.some((r) => !(r.lossGap <= 1e-4))) {

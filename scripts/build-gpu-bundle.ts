@@ -46,6 +46,9 @@ async function bundle(entry: string, commit: string): Promise<string> {
     external: ["webgpu", "@tensorflow/tfjs-node", "@tensorflow/tfjs-node-gpu", "nodejs-polars", "@resvg/resvg-js", "tslab"],
     // The host has no git: results record the commit the bundle was built from.
     define: { "process.env.BUNDLED_GIT_COMMIT": JSON.stringify(commit) },
+    // Class names as in the sources: profiles and launch counts name programs by their class (esbuild would
+    // otherwise rename the ones that clash in the bundle: BinaryOpProgram2, Conv2DMMProgram2, ...).
+    keepNames: true,
     logLevel: "warning",
   });
   return outfile;

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { backendOrder, isSoftwareAdapter } from "../lib/backend";
+import { backendOrder, dawnFlags, isSoftwareAdapter } from "../lib/backend";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -31,6 +31,14 @@ describe("backend chain", () => {
     const chosen = chooseIn({ TFJS_BACKEND: "webgpu,cpu", VK_ICD_FILENAMES: "/nonexistent.json", VK_DRIVER_FILES: "/nonexistent.json" });
     assert.equal(chosen.choice, "cpu");
     assert.match(chosen.log.join("\n"), /webgpu: skipped, no WebGPU adapter/);
+  });
+
+  it("starts Dawn with timestamp quantization off, unless WEBGPU_DAWN_FLAGS names its own disabled features", () => {
+    assert.deepEqual(dawnFlags({}), ["disable-dawn-features=timestamp_quantization"]);
+    assert.deepEqual(dawnFlags({ WEBGPU_DAWN_FLAGS: "adapter=NVIDIA H200; backend=vulkan" }),
+      ["adapter=NVIDIA H200", "backend=vulkan", "disable-dawn-features=timestamp_quantization"]);
+    assert.deepEqual(dawnFlags({ WEBGPU_DAWN_FLAGS: "disable-dawn-features=lazy_clear_resource_on_first_use" }),
+      ["disable-dawn-features=lazy_clear_resource_on_first_use"]);
   });
 
   it("tells a software Vulkan adapter (tfjs-node goes first) from a real GPU (WebGPU goes first)", () => {

@@ -1,5 +1,6 @@
 // The bench's option parsing, statistics and report (the timing itself runs in `npm run bench`).
 import { strict as assert } from "assert";
+import { CapturedBenchResult, formatCapturedProfile } from "../lib/bench/captured";
 import { DEFAULT_ARGS, formatTable, lossCheck, parseBenchArgs } from "../lib/bench/report";
 import { median, ModeResult, ModelResult, seededRandom } from "../lib/bench/runner";
 
@@ -27,6 +28,36 @@ describe("bench options and report", function () {
     assert.equal(args.seed, 7);
     assert.ok(args.profile && args.ablate);
     assert.equal(args.json, "out.json");
+  });
+
+  it("parses the captured bench's options", function () {
+    assert.deepEqual(DEFAULT_ARGS.capturedModels, ["study", "refcnn", "resnet"]);
+    const args = parseBenchArgs(["--captured-only", "--captured-models", "study,resnet", "--captured-batch", "16", "--profile"]);
+    assert.ok(args.captured && args.capturedOnly && args.profile);
+    assert.deepEqual(args.capturedModels, ["study", "resnet"]);
+    assert.equal(args.capturedBatch, 16);
+    assert.throws(() => parseBenchArgs(["--captured-models", "vgg"]), /unknown vgg/);
+    assert.throws(() => parseBenchArgs(["--captured-batch", "0"]), /positive integer/);
+  });
+
+  it("prints a profiled replay's GPU ms per program, with its share of the dispatches' sum and of the step", function () {
+    const captured = { mode: "captured" as const, imagesPerSec: 1000, stepMs: 10, hostMsPerStep: 1, losses: [4.6] };
+    const result: CapturedBenchResult = {
+      model: "study", batch: 16, dispatchesPerStep: 5, eager: { ...captured, mode: "project (eager)" }, captured, lossGap: 0,
+      capturedPrograms: [
+        { program: "ConvDerFilterGemmProgram", dispatches: 2, gpuMs: 6 },
+        { program: "Conv2DMMProgram", dispatches: 1, gpuMs: 1.5 },
+        { program: "BinaryOpProgram", dispatches: 2, gpuMs: 0.5 },
+      ],
+      capturedProfile: { dispatches: 5, gpuMs: 8, spanMs: 8.5, replayedStepMs: 10, quantized: false },
+    };
+    const lines = formatCapturedProfile(result, 2).split("\n");
+    assert.match(lines[0], /^study b16: GPU ms per program/);
+    assert.equal(lines[3], "| ConvDerFilterGemmProgram | 2 | 6.000 | 75.0% | 60.0% |");
+    assert.equal(lines[5], "| (1 other programs) | 2 | 0.500 | 6.3% | 5.0% |");
+    assert.match(lines[6], /^sum 8\.00 ms over 5 dispatches \(80\.0% of the timed replayed step, 10\.00 ms\); first-to-last timestamp 8\.50 ms$/);
+    assert.match(formatCapturedProfile({ ...result, capturedProfile: { ...result.capturedProfile!, quantized: true } }), /QUANTIZED/);
+    assert.match(formatCapturedProfile({ ...result, capturedPrograms: null, capturedProfile: null }), /no profile/);
   });
 
   it("rejects unknown models, options and bad numbers", function () {

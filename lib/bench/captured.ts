@@ -5,9 +5,12 @@
 // Models: the study's classifier (lib/models, SGD-Nesterov as in Exercise 1) and the two bench models (Adam).
 // img/s counts the timed steps over the wall time until their last loss is back on the host; host ms/step is the
 // time JavaScript takes to issue a step (for replays: writing the batch and re-issuing the recorded dispatches).
+//
+// With `profile`, one more replay after the timed ones times every dispatch on the GPU (timestamp queries,
+// CapturedStep.profileReplay): GPU ms per tfjs program, against the timed replays' step ms.
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { CapturedStep, recordStep } from "../kernels/webgpu/capture";
+import { CapturedStep, ProgramTime, ReplayProfile, recordStep } from "../kernels/webgpu/capture";
 import { DEFAULT_CLASSIFIER, buildClassifier } from "../models/classifier";
 import { LoopOptimizer, OptimizerConfig, createOptimizer } from "../training/optimizer";
 import { buildBenchModel } from "./models";
@@ -33,6 +36,15 @@ export interface CapturedBenchResult {
   captured: CapturedMode;
   /** Largest relative gap between the two modes' per-step losses. */
   lossGap: number;
+  /** GPU ms per program in one profiled replay, most first (null unless profiled). */
+  capturedPrograms: ProgramTime[] | null;
+  /** That replay's totals: summed dispatch GPU ms, first-to-last timestamp span, against the timed replays' step ms. */
+  capturedProfile: { dispatches: number; gpuMs: number; spanMs: number; replayedStepMs: number; quantized: boolean } | null;
+}
+
+export interface CapturedBenchOptions {
+  /** One extra replay after the timed ones with every dispatch timed (needs timestamp queries). */
+  profile?: boolean;
 }
 
 const SGD: OptimizerConfig = { momentum: 0.9, weightDecay: 5e-4 };
@@ -98,7 +110,7 @@ async function timeEager(run: Run, warmup: number, steps: number): Promise<Captu
   return mode("project (eager)", run, steps, ms, issued - start, Array.from(values));
 }
 
-async function timeCaptured(run: Run, warmup: number, steps: number): Promise<{ mode: CapturedMode; dispatches: number }> {
+async function timeCaptured(run: Run, warmup: number, steps: number, profile: boolean): Promise<{ mode: CapturedMode; dispatches: number; profile: ReplayProfile | null }> {
   // Two recorded steps (the first creates the optimizer slots), then replays.
   let recording: CapturedStep | null = null;
   for (let i = 0; i < 2; i++) {
@@ -126,7 +138,17 @@ async function timeCaptured(run: Run, warmup: number, steps: number): Promise<{ 
     const issued = performance.now();
     const values = await replay.readOutputs();
     const ms = performance.now() - start;
-    return { mode: mode("captured", run, steps, ms, issued - start, Array.from(values)), dispatches: replay.dispatches };
+    let profiled: ReplayProfile | null = null;
+    if (profile) {
+      const inputs = stepInputs(run);
+      try {
+        profiled = await replay.profileReplay(inputs);
+      } finally {
+        tf.dispose(Object.values(inputs));
+      }
+      await replay.readOutputs(); // the profiled step's loss: not one of the timed steps
+    }
+    return { mode: mode("captured", run, steps, ms, issued - start, Array.from(values)), dispatches: replay.dispatches, profile: profiled };
   } finally {
     replay.dispose();
   }
@@ -141,7 +163,9 @@ function mode(name: CapturedMode["mode"], run: Run, steps: number, ms: number, h
  * Eager (project kernels) and captured training steps of `name` from the same initial weights on one random batch.
  * Both modes take `warmup` + `steps` steps after the same two first steps, so their timed losses are comparable.
  */
-export async function benchmarkCaptured(name: CapturedBenchModel, batch: number, steps: number, warmup: number, seed: number): Promise<CapturedBenchResult> {
+export async function benchmarkCaptured(
+  name: CapturedBenchModel, batch: number, steps: number, warmup: number, seed: number, options: CapturedBenchOptions = {},
+): Promise<CapturedBenchResult> {
   const { model, logits, optimizer, learningRate } = build(name);
   const snapshot = model.getWeights().map((w) => tf.clone(w));
   const data = randomBatch(batch, seed);
@@ -165,10 +189,14 @@ export async function benchmarkCaptured(name: CapturedBenchModel, batch: number,
     const eager = await timeEager(eagerRun, warmup, steps);
     eagerRun.optimizer.dispose();
     const capturedRun = fresh();
-    const { mode: captured, dispatches } = await timeCaptured(capturedRun, warmup, steps);
+    const { mode: captured, dispatches, profile } = await timeCaptured(capturedRun, warmup, steps, options.profile ?? false);
     capturedRun.optimizer.dispose();
     const lossGap = Math.max(...eager.losses.map((l, i) => Math.abs(captured.losses[i] - l) / Math.max(Math.abs(l), 1e-12)));
-    return { model: name, batch, dispatchesPerStep: dispatches, eager, captured, lossGap };
+    return {
+      model: name, batch, dispatchesPerStep: dispatches, eager, captured, lossGap,
+      capturedPrograms: profile?.programs ?? null,
+      capturedProfile: profile && { dispatches: profile.dispatches, gpuMs: profile.gpuMs, spanMs: profile.spanMs, replayedStepMs: captured.stepMs, quantized: profile.quantized },
+    };
   } finally {
     tf.dispose([...snapshot, data.x, data.y, y]);
     model.dispose();
@@ -180,4 +208,24 @@ export function formatCaptured(results: CapturedBenchResult[]): string {
     `| ${r.model} | ${r.batch} | ${m.mode} | ${m.imagesPerSec.toFixed(0)} | ${m.stepMs.toFixed(2)} | ${m.hostMsPerStep.toFixed(2)} |`));
   return ["| model | batch | mode | img/s | step ms | host ms/step |", "|---|---:|---|---:|---:|---:|", ...rows,
     ...results.map((r) => `${r.model}: ${r.dispatchesPerStep} dispatches per step; largest per-step loss gap eager vs captured ${r.lossGap.toExponential(2)}`)].join("\n");
+}
+
+/** The profiled replay of `r` as a table: GPU ms per program, its share of the dispatches' sum and of the timed step. */
+export function formatCapturedProfile(r: CapturedBenchResult, top = 15): string {
+  const p = r.capturedProfile;
+  if (!p || !r.capturedPrograms) return `${r.model} b${r.batch}: no profile of a replayed step`;
+  const pct = (ms: number, of: number) => (of > 0 ? `${((100 * ms) / of).toFixed(1)}%` : "-");
+  const rows = r.capturedPrograms.slice(0, top).map((q) =>
+    `| ${q.program} | ${q.dispatches} | ${q.gpuMs.toFixed(3)} | ${pct(q.gpuMs, p.gpuMs)} | ${pct(q.gpuMs, p.replayedStepMs)} |`);
+  const rest = r.capturedPrograms.slice(top);
+  if (rest.length > 0) {
+    const ms = rest.reduce((a, q) => a + q.gpuMs, 0);
+    rows.push(`| (${rest.length} other programs) | ${rest.reduce((a, q) => a + q.dispatches, 0)} | ${ms.toFixed(3)} | ${pct(ms, p.gpuMs)} | ${pct(ms, p.replayedStepMs)} |`);
+  }
+  return [
+    `${r.model} b${r.batch}: GPU ms per program in one replayed step (timestamp queries, one compute pass per dispatch)`,
+    "| program | dispatches | GPU ms | % of GPU sum | % of step |", "|---|---:|---:|---:|---:|", ...rows,
+    `sum ${p.gpuMs.toFixed(2)} ms over ${p.dispatches} dispatches (${pct(p.gpuMs, p.replayedStepMs)} of the timed replayed step, ${p.replayedStepMs.toFixed(2)} ms); ` +
+      `first-to-last timestamp ${p.spanMs.toFixed(2)} ms` + (p.quantized ? "; timestamps QUANTIZED to 65.5 us (Dawn's timestamp_quantization is on): short dispatches read 0" : ""),
+  ].join("\n");
 }

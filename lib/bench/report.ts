@@ -1,5 +1,6 @@
 // Command-line options, the printed table and the JSON record of `npm run bench`.
 import { execSync } from "child_process";
+import { CAPTURED_BENCH_MODELS, CapturedBenchModel } from "./captured";
 import { BENCH_MODELS, BenchModelName } from "./models";
 import type { ModelResult, StepProfile } from "./runner";
 
@@ -13,6 +14,12 @@ export interface BenchArgs {
   ablate: boolean;
   /** Also time the training loop's step eagerly and captured for the study network and both bench models. */
   captured: boolean;
+  /** The models of the captured bench (all three unless --captured-models). */
+  capturedModels: CapturedBenchModel[];
+  /** One batch size for every captured model instead of each one's default (study 256, refcnn 512, resnet 256). */
+  capturedBatch: number | null;
+  /** Only the captured bench (no trainOnBatch stock vs project runs). */
+  capturedOnly: boolean;
   json: string | null;
 }
 
@@ -25,14 +32,21 @@ export const DEFAULT_ARGS: BenchArgs = {
   profile: false,
   ablate: false,
   captured: false,
+  capturedModels: [...CAPTURED_BENCH_MODELS],
+  capturedBatch: null,
+  capturedOnly: false,
   json: null,
 };
 
 export const USAGE = `usage: npm run bench -- [--models refcnn,resnet] [--steps N] [--warmup W]
   [--batch-refcnn 512] [--batch-resnet 256] [--seed S] [--profile] [--ablate] [--captured] [--json out.json]
-  --profile: tf.profile one extra step per mode (top GPU programs, launches)
+  [--captured-models study,refcnn,resnet] [--captured-batch N] [--captured-only]
+  --profile: tf.profile one extra step per mode (top GPU programs, launches); with --captured also one profiled
+             replay per model (GPU ms per program from timestamp queries)
   --ablate:  also time the project kernels with each one left out in turn
-  --captured: also time the loop's step eagerly and captured (study network b256, refcnn b512, resnet b256)`;
+  --captured: also time the loop's step eagerly and captured (study network b256, refcnn b512, resnet b256)
+  --captured-models, --captured-batch: which models the captured bench runs, at one batch size for all
+  --captured-only: the captured bench alone (implies --captured)`;
 
 function positiveInt(flag: string, raw: string | undefined, allowZero = false): number {
   const n = Number(raw);
@@ -61,6 +75,15 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       case "--profile": args.profile = true; break;
       case "--ablate": args.ablate = true; break;
       case "--captured": args.captured = true; break;
+      case "--captured-models": {
+        const names = (value() ?? "").split(",").map((s) => s.trim());
+        const bad = names.filter((n) => !(CAPTURED_BENCH_MODELS as readonly string[]).includes(n));
+        if (bad.length > 0 || names.length === 0) throw new Error(`--captured-models: unknown ${bad.join(", ")}\n${USAGE}`);
+        args.capturedModels = names as CapturedBenchModel[];
+        break;
+      }
+      case "--captured-batch": args.capturedBatch = positiveInt(flag, value()); break;
+      case "--captured-only": args.capturedOnly = args.captured = true; break;
       case "--json": args.json = value() ?? null; break;
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }

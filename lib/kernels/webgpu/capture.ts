@@ -20,6 +20,12 @@
 // recording. Two recordings of consecutive steps are compared (pipelines, workgroups, uniform bytes and every
 // non-input upload); only a step whose two recordings agree is replayed (`signature`). Variables that changed
 // outside the recording (a checkpoint restored, a teacher swapped) make it stale (`isCurrent`).
+//
+// profileReplay() is one replay that also times every recorded dispatch on the GPU: each dispatch runs in a compute
+// pass of its own whose timestampWrites mark its start and end (timestamp queries; tfjs' backend requests the
+// 'timestamp-query' feature whenever the adapter has it), and the times are summed per tfjs program class, the name
+// recordStep kept for each dispatch. It is a real step (same dispatches, same order, so the same results), meant as
+// one extra step after the timed ones: a pass per dispatch is not how replay() issues them.
 import * as tf from "@tensorflow/tfjs-core";
 
 // GPUBufferUsage / GPUMapMode bits (WebGPU spec), so lib/ needs no DOM types.
@@ -27,6 +33,11 @@ const MAP_READ = 0x1;
 const MAP_WRITE = 0x2;
 const COPY_SRC = 0x4;
 const COPY_DST = 0x8;
+const QUERY_RESOLVE = 0x200;
+/** Timestamps per query set (Dawn's limit is 4,096), two per dispatch; each set resolves at a 256-byte aligned offset. */
+const QUERY_SET_SIZE = 4096;
+/** Dawn rounds timestamps down to 2^16 ns unless its timestamp_quantization toggle is off (lib/backend.ts turns it off). */
+const QUANTUM_NS = 65536n;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type GPUBufferLike = { size: number; usage: number; destroy(): void; mapAsync(mode: number): Promise<void>; getMappedRange(): ArrayBuffer; unmap(): void };
@@ -63,7 +74,7 @@ interface InputSlot {
 }
 
 type Command =
-  | { kind: "dispatch"; pipeline: unknown; bindGroup: unknown; groups: [number, number, number] }
+  | { kind: "dispatch"; pipeline: unknown; bindGroup: unknown; groups: [number, number, number]; program: string }
   | { kind: "copy"; src: GPUBufferLike; srcOffset: number; dst: GPUBufferLike; dstOffset: number; size: number };
 
 /** Buffers held by live recordings (a count per buffer), and those whose release to tfjs' pool was held back. */
@@ -131,6 +142,36 @@ function fingerprint(values: ArrayLike<number>, dtype: string): string {
   return `${words.length}:${h.toString(16)}`;
 }
 
+/** GPU time of one program class (ConvDerFilterGemmProgram, BinaryOpProgram, ...) in a profiled replay. */
+export interface ProgramTime {
+  program: string;
+  dispatches: number;
+  gpuMs: number;
+}
+
+/** Per-dispatch GPU times of one replayed step, from timestamp queries. */
+export interface ReplayProfile {
+  /** Dispatches timed: all of the recording's. */
+  dispatches: number;
+  /** Each dispatch's program and GPU ms, in recorded order. */
+  perDispatch: { program: string; gpuMs: number }[];
+  /** By program, most GPU time first. */
+  programs: ProgramTime[];
+  /** Sum of the dispatches' GPU ms. */
+  gpuMs: number;
+  /** From the first dispatch's start to the last one's end: the dispatches plus the copies and gaps between them. */
+  spanMs: number;
+  /** Every timestamp was a multiple of 65.536 us (Dawn's quantization was on): small dispatches read as 0. */
+  quantized: boolean;
+}
+
+/** Whether the current backend's device can time dispatches (WebGPU with the 'timestamp-query' feature). */
+export function timestampQueriesSupported(): boolean {
+  if (tf.getBackend() !== "webgpu") return false;
+  const device = (tf.backend() as unknown as Backend).device;
+  return !!device?.features?.has?.("timestamp-query");
+}
+
 /** Why a step cannot be captured (reads data back mid-step, draws on the canvas, ...). */
 export class CaptureError extends Error {}
 
@@ -190,6 +231,13 @@ export class CapturedStep {
     return this.pending;
   }
 
+  /** Recorded dispatches per program class (the tfjs program each dispatch came from). */
+  programs(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const c of this.commands) if (c.kind === "dispatch") counts.set(c.program, (counts.get(c.program) ?? 0) + 1);
+    return counts;
+  }
+
   /** Same pipelines, workgroups, uniforms and constants as `other`: both recordings can stand for the step. */
   sameAs(other: CapturedStep): boolean {
     if (this.unsafe || other.unsafe) return false;
@@ -206,6 +254,80 @@ export class CapturedStep {
    * recording's input buffers, then every recorded command runs; the caller keeps and disposes `inputs`.
    */
   replay(inputs: Record<string, tf.Tensor>): void {
+    this.submitStep(inputs, null);
+  }
+
+  /**
+   * One replay (a real step: it updates the variables and adds its outputs to readOutputs()) that also times every
+   * recorded dispatch with timestamp queries, one compute pass per dispatch. Needs the 'timestamp-query' feature
+   * (timestampQueriesSupported()); the query sets and buffers it makes are destroyed before it returns.
+   */
+  async profileReplay(inputs: Record<string, tf.Tensor>): Promise<ReplayProfile> {
+    if (!timestampQueriesSupported()) throw new CaptureError("the WebGPU device has no 'timestamp-query' feature: dispatches cannot be timed");
+    const device = this.backend.device;
+    const n = this.dispatches;
+    const perSet = QUERY_SET_SIZE / 2;
+    const sets: { querySet: any; count: number }[] = [];
+    const setBytes = QUERY_SET_SIZE * 8; // a multiple of 256, as resolveQuerySet's offset must be
+    const bytes = Math.max(8, Math.ceil(n / perSet) * setBytes);
+    let resolved: GPUBufferLike | null = null;
+    let staging: GPUBufferLike | null = null;
+    try {
+      for (let first = 0; first < n; first += perSet) {
+        const count = 2 * Math.min(perSet, n - first);
+        sets.push({ querySet: device.createQuerySet({ type: "timestamp", count }), count });
+      }
+      resolved = device.createBuffer({ size: bytes, usage: QUERY_RESOLVE | COPY_SRC }) as GPUBufferLike;
+      const readBack = (staging = device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST }) as GPUBufferLike);
+      this.submitStep(inputs, {
+        writes: (k) => ({ querySet: sets[Math.floor(k / perSet)].querySet, beginningOfPassWriteIndex: 2 * (k % perSet), endOfPassWriteIndex: 2 * (k % perSet) + 1 }),
+        resolve: (encoder) => {
+          sets.forEach((s, i) => encoder.resolveQuerySet(s.querySet, 0, s.count, resolved, i * setBytes));
+          encoder.copyBufferToBuffer(resolved, 0, readBack, 0, bytes);
+        },
+      });
+      await readBack.mapAsync(MAP_READ);
+      const stamps = new BigUint64Array(readBack.getMappedRange().slice(0));
+      readBack.unmap();
+      const at = (k: number, end: 0 | 1) => stamps[Math.floor(k / perSet) * QUERY_SET_SIZE + 2 * (k % perSet) + end];
+      const perDispatch: { program: string; gpuMs: number }[] = [];
+      const byProgram = new Map<string, ProgramTime>();
+      let quantized = n > 0;
+      let k = 0;
+      for (const c of this.commands) {
+        if (c.kind !== "dispatch") continue;
+        const begin = at(k, 0);
+        const end = at(k, 1);
+        if (begin % QUANTUM_NS !== 0n || end % QUANTUM_NS !== 0n) quantized = false;
+        const gpuMs = Number(end - begin) / 1e6;
+        perDispatch.push({ program: c.program, gpuMs });
+        const entry = byProgram.get(c.program) ?? { program: c.program, dispatches: 0, gpuMs: 0 };
+        entry.dispatches++;
+        entry.gpuMs += gpuMs;
+        byProgram.set(c.program, entry);
+        k++;
+      }
+      const programs = [...byProgram.values()].sort((a, b) => b.gpuMs - a.gpuMs || b.dispatches - a.dispatches);
+      return {
+        dispatches: n,
+        perDispatch,
+        programs,
+        gpuMs: perDispatch.reduce((sum, d) => sum + d.gpuMs, 0),
+        spanMs: n > 0 ? Number(at(n - 1, 1) - at(0, 0)) / 1e6 : 0,
+        quantized,
+      };
+    } finally {
+      for (const s of sets) s.querySet.destroy();
+      resolved?.destroy();
+      staging?.destroy();
+    }
+  }
+
+  /** Encodes and submits one step; with `timing`, each dispatch in a pass of its own that writes two timestamps. */
+  private submitStep(
+    inputs: Record<string, tf.Tensor>,
+    timing: { writes: (dispatch: number) => unknown; resolve: (encoder: any) => void } | null,
+  ): void {
     if (!this.isCurrent()) throw new CaptureError("replay of a stale recording: a variable it uses changed outside it; record the step again");
     if (this.pending >= this.capacity) throw new CaptureError(`more than ${this.capacity} replays without readOutputs()`);
     const backend = this.backend;
@@ -234,12 +356,19 @@ export class CapturedStep {
       }
     }
     let pass: any = null;
+    let dispatch = 0;
     for (const c of this.commands) {
       if (c.kind === "dispatch") {
-        pass ??= encoder.beginComputePass();
+        if (timing) pass = encoder.beginComputePass({ timestampWrites: timing.writes(dispatch) });
+        else pass ??= encoder.beginComputePass();
         pass.setPipeline(c.pipeline);
         pass.setBindGroup(0, c.bindGroup);
         pass.dispatchWorkgroups(c.groups[0], c.groups[1], c.groups[2]);
+        dispatch++;
+        if (timing) {
+          pass.end();
+          pass = null;
+        }
       } else {
         if (pass) pass.end();
         pass = null;
@@ -249,6 +378,7 @@ export class CapturedStep {
     if (pass) pass.end();
     this.writeBack(encoder);
     this.outputBuffers.forEach((b, i) => encoder.copyBufferToBuffer(b, 0, this.accumulator, (this.pending * this.outputBuffers.length + i) * 4, 4));
+    timing?.resolve(encoder);
     backend.queue.submit([encoder.finish()]);
     this.pending++;
     // tfjs caches a tensor's values on the host once read (data()): the variables changed in place, so drop them.
@@ -366,12 +496,14 @@ export function recordStep<T extends Record<string, tf.Tensor>>(
   if (backend.commandEncoder) backend.submitQueue();
 
   let lastUniform = "";
+  /** The tfjs program whose recordAndSubmit is running: it names the dispatch it issues. */
+  let program = "unknown";
   let current: { pipeline: unknown; bindGroup: unknown } = { pipeline: null, bindGroup: null };
   const recordingPass = (pass: any) => ({
     setPipeline(p: unknown) { current.pipeline = p; pass.setPipeline(p); },
     setBindGroup(i: number, g: unknown) { current.bindGroup = g; pass.setBindGroup(i, g); },
     dispatchWorkgroups(x: number, y = 1, z = 1) {
-      commands.push({ kind: "dispatch", pipeline: current.pipeline, bindGroup: current.bindGroup, groups: [x, y, z] });
+      commands.push({ kind: "dispatch", pipeline: current.pipeline, bindGroup: current.bindGroup, groups: [x, y, z], program });
       signature.push(`d${idOf(current.pipeline)}:${x},${y},${z}:${lastUniform}`);
       pass.dispatchWorkgroups(x, y, z);
     },
@@ -423,8 +555,13 @@ export function recordStep<T extends Record<string, tf.Tensor>>(
       lastUniform = uniforms.map((u) => `${u.type[0]}${u.data.join(",")}`).join(";");
       return made;
     },
-    recordAndSubmit(this: Backend, program: any, output: tf.TensorInfo, programInputs: tf.TensorInfo[], uniforms?: unknown) {
-      saved.record.call(this, program, output, programInputs, uniforms);
+    recordAndSubmit(this: Backend, dispatched: any, output: tf.TensorInfo, programInputs: tf.TensorInfo[], uniforms?: unknown) {
+      program = dispatched?.constructor?.name ?? "unknown";
+      try {
+        saved.record.call(this, dispatched, output, programInputs, uniforms);
+      } finally {
+        program = "unknown";
+      }
       for (const t of [output, ...programInputs]) use(resourceOf(t));
     },
     getBufferData(): Promise<ArrayBuffer> {
