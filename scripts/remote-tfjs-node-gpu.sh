@@ -5,6 +5,7 @@
 # archive to /tmp/gpu/tfgpu (once; /tmp lasts while the host stays up) and deletes the parts; then it runs CMD with
 #   NODE_PATH=/tmp/gpu/tfgpu/node_modules        (the bundled runners' require("@tensorflow/tfjs-node-gpu"))
 #   LD_LIBRARY_PATH=<package>/deps/lib:...        (libtensorflow and the CUDA 12 libraries TensorFlow dlopens)
+#   TF_FORCE_GPU_ALLOW_GROWTH=true                 (GPU memory taken as needed, not all at the start)
 # Without CMD it only reports; with CMD `check` it runs scripts/tfjs-node-gpu-check.cjs (GPU found? conv2d and
 # matMul on the GPU agree with the cpu backend? a timing). While parts are missing it names them and, with a CMD,
 # exits 3 without running it (without one, 0: a staging call that carries one part is no failure).
@@ -63,6 +64,8 @@ fi
 lib="$dest/node_modules/@tensorflow/tfjs-node-gpu/deps/lib"
 export NODE_PATH="$dest/node_modules${NODE_PATH:+:$NODE_PATH}"
 export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# TensorFlow would otherwise take almost all GPU memory at its start, leaving none to a WebGPU process beside it.
+export TF_FORCE_GPU_ALLOW_GROWTH="${TF_FORCE_GPU_ALLOW_GROWTH:-true}"
 say "ready: NODE_PATH=$NODE_PATH LD_LIBRARY_PATH=$LD_LIBRARY_PATH ($(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print(m["arch"], "full" if m["full"] else "stand-ins: " + " ".join(m["stand_ins"]))' "$dest/MANIFEST.json" 2>/dev/null || echo 'no MANIFEST.json'))"
 [ $# -gt 0 ] || exit 0
 if [ "$1" = check ]; then
