@@ -95,29 +95,62 @@ export function tfjsNodeSetup(pkg: string): NodeSource | null {
   }
 }
 
+/** Where a package resolves from, when that is not the project's own node_modules (NODE_PATH on the GPU host). */
+function resolvedElsewhere(pkg: string): string | null {
+  try {
+    const dir = path.dirname(require.resolve(`${pkg}/package.json`));
+    return dir.startsWith(path.resolve(__dirname, "..", "node_modules") + path.sep) ? null : dir;
+  } catch {
+    return null;
+  }
+}
+
+/** True where an NVIDIA driver is visible (device nodes or its /proc folder): only there can tfjs-node-gpu find a GPU. */
+function nvidiaDriverPresent(): boolean {
+  try {
+    if (fs.readdirSync("/dev").some((n) => /^nvidia(\d+|ctl)$/.test(n))) return true;
+  } catch {
+    // no /dev listing
+  }
+  return fs.existsSync("/proc/driver/nvidia");
+}
+
 /** tfjs-node and tfjs-node-gpu register the "tensorflow" backend on require (they need libtensorflow). */
 async function tryNode(pkg: string, wantGpu: boolean): Promise<Attempt> {
   try {
     require.resolve(pkg);
   } catch {
-    return { skipped: `${pkg} is not installed (optional dependency: run npm ci)` };
+    return { skipped: `${pkg} is not installed (optional dependency: run npm ci${wantGpu ? "; on the GPU host, NODE_PATH=/tmp/gpu/tfgpu/node_modules from scripts/remote-tfjs-node-gpu.sh" : ""})` };
   }
   const source = tfjsNodeSetup(pkg);
   if (!source) {
     return { skipped: `${pkg} is not set up (no compiled addon): bash scripts/setup-tfjs-node.sh${wantGpu ? " --gpu" : ""}` };
   }
+  if (wantGpu && !nvidiaDriverPresent()) {
+    // Loading it would map libtensorflow's CUDA build (1 GB) only to find no device, and take the "tensorflow"
+    // backend name that tfjs-node needs next in the chain.
+    return { skipped: `no NVIDIA GPU on this machine (no /dev/nvidia*, no /proc/driver/nvidia): ${pkg} not loaded` };
+  }
+  const elsewhere = resolvedElsewhere(pkg);
   try {
-    // TensorFlow's C++ logging would print its CPU-feature notice on every start (into notebook outputs too).
-    if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = "2";
+    // TensorFlow's C++ logging would print its CPU-feature notice on every start (into notebook outputs too). On a
+    // GPU its warnings stay visible: they name a CUDA library it could not open, which is why a GPU would be missing.
+    if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = wantGpu ? "1" : "2";
     require(pkg);
     if (!(await tf.setBackend("tensorflow"))) return { skipped: `${pkg} loaded but its backend did not start` };
     const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean; binding?: { TF_Version?: string } };
     if (wantGpu && backend.isUsingGpuDevice === false) {
-      return { skipped: `${pkg} loaded but TensorFlow sees no CUDA GPU` };
+      return {
+        skipped:
+          `${pkg} loaded but TensorFlow registered no CUDA GPU (its warnings above name the cause: a CUDA library it ` +
+          `could not dlopen, searched in LD_LIBRARY_PATH=${process.env.LD_LIBRARY_PATH ?? ""}, or cuInit failing)`,
+      };
     }
     const version = backend.binding?.TF_Version ?? "unknown version";
     const from = source.libtensorflow ? `, from PyPI's ${source.libtensorflow} wheel` : "";
-    return { device: `${wantGpu ? "CUDA GPU" : "CPU"} (libtensorflow ${version}${from})` };
+    const where = elsewhere ? `, package in ${elsewhere}` : "";
+    const device = wantGpu ? `CUDA GPU${nvidiaModel() ? ` ${nvidiaModel()}` : ""}` : "CPU";
+    return { device: `${device} (libtensorflow ${version}${from}${where})` };
   } catch (e) {
     return { skipped: `${pkg} failed to load: ${errorText(e)}` };
   }
