@@ -3,10 +3,12 @@
 import * as fs from "fs";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../lib/backend";
-import { formatAblations, formatProfile, formatTable, gitCommit, lossCheck, parseBenchArgs } from "../lib/bench/report";
+import { formatAblations, formatProfile, formatTable, gitCommit, lossCheck, parseBenchArgs, parseConv2DVariant, SAME_LOSS_TOLERANCE } from "../lib/bench/report";
 import { benchmarkModel, ModelResult } from "../lib/bench/runner";
-import { CAPTURED_BENCH_BATCH, CapturedBenchResult, benchmarkCaptured, formatCaptured, formatCapturedProfile } from "../lib/bench/captured";
+import { CAPTURED_BENCH_BATCH, CapturedBenchResult, benchmarkCaptured, compareConv2D, formatCaptured, formatCapturedProfile } from "../lib/bench/captured";
 import { timestampQueriesSupported } from "../lib/kernels/webgpu/capture";
+import { conv2DTiles, setConv2DTiles } from "../lib/kernels/webgpu/conv2d";
+import { setFastWebGPUKernels, setProjectConv2D } from "../lib/kernels/webgpu/index";
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
@@ -40,17 +42,35 @@ async function main(): Promise<void> {
       console.log("\n--profile: this WebGPU device has no timestamp queries ('timestamp-query' feature): replayed steps are not profiled");
       profile = false;
     }
+    // All project kernels (the trainOnBatch bench may have left one out), then each forward-convolution variant.
+    setFastWebGPUKernels(true);
+    const defaultTiles = conv2DTiles();
     for (const model of args.capturedModels) {
       const batch = args.capturedBatch ?? CAPTURED_BENCH_BATCH[model];
-      console.log(`\ncaptured ${model}: batch ${batch} ...`);
-      const result = await benchmarkCaptured(model, batch, args.steps, args.warmup, args.seed, { profile });
-      if (result.capturedProfile) console.log(formatCapturedProfile(result));
-      captured.push(result);
+      for (const variant of args.conv2d ?? [null]) {
+        if (variant) {
+          const { project, tiles } = parseConv2DVariant(variant);
+          setConv2DTiles(tiles ?? defaultTiles);
+          setProjectConv2D(project);
+        }
+        console.log(`\ncaptured ${model}: batch ${batch}${variant ? `, forward conv ${variant}` : ""} ...`);
+        const result = await benchmarkCaptured(model, batch, args.steps, args.warmup, args.seed, { profile });
+        if (result.capturedProfile) console.log(formatCapturedProfile(result));
+        captured.push(result);
+      }
     }
     console.log(`\nTraining-loop step, eager vs captured (${info.device}):\n${formatCaptured(captured)}`);
     if (captured.some((r) => !(r.lossGap <= 1e-4))) {
       console.log("captured losses differ from eager ones by more than 1e-4 (relative)");
       process.exitCode = 2;
+    }
+    const conv = compareConv2D(captured);
+    if (conv.text) {
+      console.log(`\nForward convolution variants (captured steps, same weights and data):\n${conv.text}`);
+      if (!(conv.maxGap <= SAME_LOSS_TOLERANCE)) {
+        console.log(`MISMATCH: the forward-convolution variants' losses differ by more than ${SAME_LOSS_TOLERANCE}`);
+        process.exitCode = 2;
+      }
     }
   }
   if (args.json) {

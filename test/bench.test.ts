@@ -1,7 +1,7 @@
 // The bench's option parsing, statistics and report (the timing itself runs in `npm run bench`).
 import { strict as assert } from "assert";
-import { CapturedBenchResult, formatCapturedProfile } from "../lib/bench/captured";
-import { DEFAULT_ARGS, formatTable, lossCheck, parseBenchArgs } from "../lib/bench/report";
+import { CapturedBenchResult, compareConv2D, formatCaptured, formatCapturedProfile } from "../lib/bench/captured";
+import { DEFAULT_ARGS, formatTable, lossCheck, parseBenchArgs, parseConv2DVariant } from "../lib/bench/report";
 import { median, ModeResult, ModelResult, seededRandom } from "../lib/bench/runner";
 
 function mode(name: string, imagesPerSec: number): ModeResult {
@@ -58,6 +58,34 @@ describe("bench options and report", function () {
     assert.match(lines[6], /^sum 8\.00 ms over 5 dispatches \(80\.0% of the timed replayed step, 10\.00 ms\); first-to-last timestamp 8\.50 ms$/);
     assert.match(formatCapturedProfile({ ...result, capturedProfile: { ...result.capturedProfile!, quantized: true } }), /QUANTIZED/);
     assert.match(formatCapturedProfile({ ...result, capturedPrograms: null, capturedProfile: null }), /no profile/);
+  });
+
+  it("parses the forward-convolution variants of the captured bench", function () {
+    assert.equal(DEFAULT_ARGS.conv2d, null);
+    const args = parseBenchArgs(["--captured-only", "--conv2d", "stock,project,project:128x64x16,project:64x32x8"]);
+    assert.deepEqual(args.conv2d, ["stock", "project", "project:128x64x16", "project:64x32x8"]);
+    assert.deepEqual(parseConv2DVariant("stock"), { project: false, tiles: null });
+    assert.deepEqual(parseConv2DVariant("project"), { project: true, tiles: null });
+    assert.deepEqual(parseConv2DVariant("project:128x64x16"), { project: true, tiles: { tileM: 128, tileN: 64, tk: 16 } });
+    assert.throws(() => parseBenchArgs(["--conv2d", "fast"]), /unknown variant "fast"/);
+    assert.throws(() => parseBenchArgs(["--conv2d", "project:64x64x12"]), /expected TMxTNxTK/);
+    assert.throws(() => parseBenchArgs(["--conv2d", ""]), /needs a list/);
+  });
+
+  it("compares forward-convolution variants per model: captured img/s and loss gap against the first", function () {
+    const run = (conv2d: string, imagesPerSec: number, losses: number[]): CapturedBenchResult => {
+      const captured = { mode: "captured" as const, imagesPerSec, stepMs: 10, hostMsPerStep: 1, losses };
+      return {
+        model: "study", batch: 16, conv2d, dispatchesPerStep: 169, eager: { ...captured, mode: "project (eager)" }, captured,
+        lossGap: 0, capturedPrograms: null, capturedProfile: null,
+      };
+    };
+    const results = [run("stock", 100, [4.6, 4.5]), run("project 64x64x16", 150, [4.6, 4.5 + 4.5e-5])];
+    const { text, maxGap } = compareConv2D(results);
+    assert.equal(text, "study b16 captured: stock: 100.0 img/s; project 64x64x16: 150.0 img/s (1.50x, loss gap 1.0e-5)");
+    assert.ok(Math.abs(maxGap - 1e-5) < 1e-9);
+    assert.equal(compareConv2D([results[0]]).text, "");
+    assert.match(formatCaptured(results).split("\n")[2], /^\| study \| 16 \| stock \| project \(eager\) \| 100 \|/);
   });
 
   it("rejects unknown models, options and bad numbers", function () {

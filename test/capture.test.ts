@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { CaptureError, buffersHeldByRecordings, recordStep } from "../lib/kernels/webgpu/capture";
 import { countWebGPULaunches } from "../lib/bench/launches";
+import { projectConv2DEnabled, setProjectConv2D } from "../lib/kernels/webgpu/index";
 import { reconstructionTask } from "../lib/methods/autoencoder";
 import { classificationTask } from "../lib/methods/classification";
 import { buildContrastiveFamily, contrastiveTask } from "../lib/methods/contrastive";
@@ -167,6 +168,27 @@ describe("captured steps (WebGPU)", function () {
       eager.weights.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - captured.weights[i][j]) <= 1e-5 * Math.max(1, Math.abs(v)), `weight ${i}[${j}]: ${v} vs ${captured.weights[i][j]}`)));
     });
   }
+
+  it("replays a step with the project forward convolution on (TFJS_PROJECT_CONV2D=1) to the eager losses", async () => {
+    const wasOn = projectConv2DEnabled();
+    setProjectConv2D(true);
+    try {
+      const kind = KINDS[0];
+      const before = tf.memory().numTensors;
+      const launches = countWebGPULaunches()!;
+      launches.reset();
+      const eager = await losses(kind, false);
+      assert.ok(launches.byProgram().has("Conv2DGemmProgram"), `the project convolution did not run: ${[...launches.byProgram().keys()].join(", ")}`);
+      assert.ok(!launches.byProgram().has("Conv2DMMProgram"), "tfjs' stock forward convolution still ran");
+      const captured = await losses(kind, true);
+      assert.equal(tf.memory().numTensors, before, "tensors leaked");
+      assert.ok(captured.notes.some((n) => /^captured steps: \d+ GPU dispatches recorded once/.test(n)), `not replayed: ${captured.notes.join(" | ")}`);
+      eager.losses.forEach((l, i) => assert.ok(relativeGap(l, captured.losses[i]) <= 1e-4, `step ${i + 1}: eager ${l}, captured ${captured.losses[i]}`));
+      eager.weights.forEach((w, i) => w.forEach((v, j) => assert.ok(Math.abs(v - captured.weights[i][j]) <= 1e-5 * Math.max(1, Math.abs(v)), `weight ${i}[${j}]: ${v} vs ${captured.weights[i][j]}`)));
+    } finally {
+      setProjectConv2D(wasOn);
+    }
+  });
 
   it("evaluates accuracy by replaying the first batch's forward pass (a padded last batch too): same as eager", async () => {
     const model = classifier(8);

@@ -11,6 +11,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { CapturedStep, ProgramTime, ReplayProfile, recordStep } from "../kernels/webgpu/capture";
+import { conv2DTiles, formatConv2DTiles } from "../kernels/webgpu/conv2d";
+import { fastWebGPUKernels } from "../kernels/webgpu/index";
 import { DEFAULT_CLASSIFIER, buildClassifier } from "../models/classifier";
 import { LoopOptimizer, OptimizerConfig, createOptimizer } from "../training/optimizer";
 import { buildBenchModel } from "./models";
@@ -31,6 +33,8 @@ export interface CapturedMode {
 export interface CapturedBenchResult {
   model: CapturedBenchModel;
   batch: number;
+  /** The forward convolution the run used: "stock" (tfjs' Conv2DMM) or "project TMxTNxTK" (absent in older records). */
+  conv2d?: string;
   dispatchesPerStep: number;
   eager: CapturedMode;
   captured: CapturedMode;
@@ -193,7 +197,7 @@ export async function benchmarkCaptured(
     capturedRun.optimizer.dispose();
     const lossGap = Math.max(...eager.losses.map((l, i) => Math.abs(captured.losses[i] - l) / Math.max(Math.abs(l), 1e-12)));
     return {
-      model: name, batch, dispatchesPerStep: dispatches, eager, captured, lossGap,
+      model: name, batch, conv2d: forwardConv2D(), dispatchesPerStep: dispatches, eager, captured, lossGap,
       capturedPrograms: profile?.programs ?? null,
       capturedProfile: profile && { dispatches: profile.dispatches, gpuMs: profile.gpuMs, spanMs: profile.spanMs, replayedStepMs: captured.stepMs, quantized: profile.quantized },
     };
@@ -203,11 +207,38 @@ export async function benchmarkCaptured(
   }
 }
 
+/** The forward convolution now registered: "stock" or "project TMxTNxTK" (the requested tile; narrow layers halve it). */
+export function forwardConv2D(): string {
+  return fastWebGPUKernels().includes(tf.FusedConv2D) ? `project ${formatConv2DTiles(conv2DTiles())}` : "stock";
+}
+
 export function formatCaptured(results: CapturedBenchResult[]): string {
   const rows = results.flatMap((r) => [r.eager, r.captured].map((m) =>
-    `| ${r.model} | ${r.batch} | ${m.mode} | ${m.imagesPerSec.toFixed(0)} | ${m.stepMs.toFixed(2)} | ${m.hostMsPerStep.toFixed(2)} |`));
-  return ["| model | batch | mode | img/s | step ms | host ms/step |", "|---|---:|---|---:|---:|---:|", ...rows,
-    ...results.map((r) => `${r.model}: ${r.dispatchesPerStep} dispatches per step; largest per-step loss gap eager vs captured ${r.lossGap.toExponential(2)}`)].join("\n");
+    `| ${r.model} | ${r.batch} | ${r.conv2d ?? "-"} | ${m.mode} | ${m.imagesPerSec.toFixed(0)} | ${m.stepMs.toFixed(2)} | ${m.hostMsPerStep.toFixed(2)} |`));
+  return ["| model | batch | forward conv | mode | img/s | step ms | host ms/step |", "|---|---:|---|---|---:|---:|---:|", ...rows,
+    ...results.map((r) => `${r.model}${r.conv2d ? ` (${r.conv2d})` : ""}: ${r.dispatchesPerStep} dispatches per step; largest per-step loss gap eager vs captured ${r.lossGap.toExponential(2)}`)].join("\n");
+}
+
+/**
+ * Per model run with several forward convolutions (--conv2d): each variant's captured img/s against the model's
+ * first variant, and the largest per-step loss gap between their captured runs (same weights, data and steps).
+ */
+export function compareConv2D(results: CapturedBenchResult[]): { text: string; maxGap: number } {
+  const lines: string[] = [];
+  let maxGap = 0;
+  for (const model of [...new Set(results.map((r) => r.model))]) {
+    const runs = results.filter((r) => r.model === model);
+    if (runs.length < 2) continue;
+    const base = runs[0];
+    const parts = runs.map((r) => {
+      const gap = Math.max(...base.captured.losses.map((l, i) => Math.abs(r.captured.losses[i] - l) / Math.max(Math.abs(l), 1)));
+      maxGap = Math.max(maxGap, gap);
+      const speed = r === base ? "" : ` (${(r.captured.imagesPerSec / base.captured.imagesPerSec).toFixed(2)}x, loss gap ${gap.toExponential(1)})`;
+      return `${r.conv2d}: ${r.captured.imagesPerSec.toFixed(1)} img/s${speed}`;
+    });
+    lines.push(`${model} b${base.batch} captured: ${parts.join("; ")}`);
+  }
+  return { text: lines.join("\n"), maxGap };
 }
 
 /** The profiled replay of `r` as a table: GPU ms per program, its share of the dispatches' sum and of the timed step. */
@@ -223,7 +254,8 @@ export function formatCapturedProfile(r: CapturedBenchResult, top = 15): string 
     rows.push(`| (${rest.length} other programs) | ${rest.reduce((a, q) => a + q.dispatches, 0)} | ${ms.toFixed(3)} | ${pct(ms, p.gpuMs)} | ${pct(ms, p.replayedStepMs)} |`);
   }
   return [
-    `${r.model} b${r.batch}: GPU ms per program in one replayed step (timestamp queries, one compute pass per dispatch)`,
+    `${r.model} b${r.batch}: GPU ms per program in one replayed step (timestamp queries, one compute pass per dispatch)` +
+      (r.conv2d ? `, forward conv ${r.conv2d}` : ""),
     "| program | dispatches | GPU ms | % of GPU sum | % of step |", "|---|---:|---:|---:|---:|", ...rows,
     `sum ${p.gpuMs.toFixed(2)} ms over ${p.dispatches} dispatches (${pct(p.gpuMs, p.replayedStepMs)} of the timed replayed step, ${p.replayedStepMs.toFixed(2)} ms); ` +
       `first-to-last timestamp ${p.spanMs.toFixed(2)} ms` + (p.quantized ? "; timestamps QUANTIZED to 65.5 us (Dawn's timestamp_quantization is on): short dispatches read 0" : ""),

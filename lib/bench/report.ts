@@ -1,5 +1,6 @@
 // Command-line options, the printed table and the JSON record of `npm run bench`.
 import { execSync } from "child_process";
+import { parseConv2DTiles } from "../kernels/webgpu/conv2d";
 import { CAPTURED_BENCH_MODELS, CapturedBenchModel } from "./captured";
 import { BENCH_MODELS, BenchModelName } from "./models";
 import type { ModelResult, StepProfile } from "./runner";
@@ -20,6 +21,12 @@ export interface BenchArgs {
   capturedBatch: number | null;
   /** Only the captured bench (no trainOnBatch stock vs project runs). */
   capturedOnly: boolean;
+  /**
+   * Forward-convolution variants the captured bench runs every model with, in this order: "stock" (tfjs' Conv2DMM),
+   * "project" (the project GEMM, tile from TFJS_PROJECT_CONV2D_TILE or the default) or "project:TMxTNxTK".
+   * null: whatever TFJS_PROJECT_CONV2D says, one run per model.
+   */
+  conv2d: string[] | null;
   json: string | null;
 }
 
@@ -35,18 +42,32 @@ export const DEFAULT_ARGS: BenchArgs = {
   capturedModels: [...CAPTURED_BENCH_MODELS],
   capturedBatch: null,
   capturedOnly: false,
+  conv2d: null,
   json: null,
 };
 
 export const USAGE = `usage: npm run bench -- [--models refcnn,resnet] [--steps N] [--warmup W]
   [--batch-refcnn 512] [--batch-resnet 256] [--seed S] [--profile] [--ablate] [--captured] [--json out.json]
   [--captured-models study,refcnn,resnet] [--captured-batch N] [--captured-only]
+  [--conv2d stock,project,project:128x64x16,...]
   --profile: tf.profile one extra step per mode (top GPU programs, launches); with --captured also one profiled
              replay per model (GPU ms per program from timestamp queries)
   --ablate:  also time the project kernels with each one left out in turn
   --captured: also time the loop's step eagerly and captured (study network b256, refcnn b512, resnet b256)
   --captured-models, --captured-batch: which models the captured bench runs, at one batch size for all
-  --captured-only: the captured bench alone (implies --captured)`;
+  --captured-only: the captured bench alone (implies --captured)
+  --conv2d: run the captured bench once per forward-convolution variant: stock (tfjs' Conv2DMM), project (the
+             project GEMM, TFJS_PROJECT_CONV2D_TILE or 64x64x16) or project:TMxTNxTK (TM 16-128, TN 16-128,
+             TK 4-32, powers of 2); without it TFJS_PROJECT_CONV2D=1 decides`;
+
+/** A --conv2d entry as (project on?, tile or null for the current one); throws on anything else. */
+export function parseConv2DVariant(text: string): { project: boolean; tiles: ReturnType<typeof parseConv2DTiles> | null } {
+  if (text === "stock") return { project: false, tiles: null };
+  if (text === "project") return { project: true, tiles: null };
+  const match = /^project:(.+)$/.exec(text);
+  if (!match) throw new Error(`--conv2d: unknown variant "${text}" (stock, project or project:TMxTNxTK)\n${USAGE}`);
+  return { project: true, tiles: parseConv2DTiles(match[1]) };
+}
 
 function positiveInt(flag: string, raw: string | undefined, allowZero = false): number {
   const n = Number(raw);
@@ -84,6 +105,13 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       }
       case "--captured-batch": args.capturedBatch = positiveInt(flag, value()); break;
       case "--captured-only": args.capturedOnly = args.captured = true; break;
+      case "--conv2d": {
+        const names = (value() ?? "").split(",").map((n) => n.trim()).filter((n) => n !== "");
+        if (names.length === 0) throw new Error(`--conv2d needs a list of variants\n${USAGE}`);
+        names.forEach(parseConv2DVariant);
+        args.conv2d = names;
+        break;
+      }
       case "--json": args.json = value() ?? null; break;
       default: throw new Error(`unknown option ${flag}\n${USAGE}`);
     }

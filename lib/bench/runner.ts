@@ -5,7 +5,7 @@
 // reading the loss back (trainOnBatch awaits loss.data()), and the figure is the median over the timed steps.
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
-import { FAST_KERNEL_NAMES, setFastWebGPUKernels } from "../kernels/webgpu/index";
+import { FAST_KERNEL_NAMES, PROJECT_CONV2D_NAMES, projectConv2DEnabled, setFastWebGPUKernels } from "../kernels/webgpu/index";
 import { countWebGPULaunches } from "./launches";
 import { BenchModelName, buildBenchModel, compileForBench, IMAGE_SHAPE, NUM_CLASSES } from "./models";
 
@@ -215,7 +215,8 @@ export async function benchmarkModel(name: BenchModelName, batch: number, option
     const onWebGPU = tf.getBackend() === "webgpu";
     const project = onWebGPU ? await runMode(model, weights, data, "project", options) : null;
     const ablations: ModeResult[] = [];
-    for (const name of onWebGPU && options.ablate ? FAST_KERNEL_NAMES : []) {
+    const ablated = [...FAST_KERNEL_NAMES, ...(projectConv2DEnabled() ? PROJECT_CONV2D_NAMES : [])];
+    for (const name of onWebGPU && options.ablate ? ablated : []) {
       ablations.push(await runMode(model, weights, data, `project without ${name}`, options, [name]));
     }
     const last = (r: ModeResult) => r.losses[r.losses.length - 1];

@@ -7,6 +7,7 @@ import { fusedAdamOverride } from "./adam";
 import { fusedBatchNormOverride } from "./batch-norm";
 import { makeConv2DBackpropFilter } from "./conv2d-backprop-filter";
 import { makeConv2DBackpropInput } from "./conv2d-backprop-input";
+import { makeConv2D, makeFusedConv2D } from "./conv2d";
 import { KernelOverride, kernelOverride } from "./override";
 import { fusedSgdOverride } from "./sgd";
 
@@ -25,31 +26,61 @@ const OVERRIDES: KernelOverride[] = [
   fusedSgdOverride(),
 ];
 
-/** Every project kernel's name, in registration order. */
+/** Every project kernel's name (on by default), in registration order. */
 export const FAST_KERNEL_NAMES: readonly string[] = OVERRIDES.map((o) => o.name);
 
+// The forward convolution as an implicit GEMM (conv2d.ts): opt-in until the H200 has measured it, because turning it
+// on changes summation orders, and so the committed results would no longer reproduce bit for bit. tfjs-layers'
+// Conv2D layer goes through FusedConv2D (tf.fused.conv2d, linear activation: fused in training too); tf.conv2d and
+// relu-activated layers in training go through Conv2D.
+export const PROJECT_CONV2D_ENV = "TFJS_PROJECT_CONV2D";
+const CONV2D_OVERRIDES: KernelOverride[] = [kernelOverride(tf.Conv2D, makeConv2D), kernelOverride(tf.FusedConv2D, makeFusedConv2D)];
+export const PROJECT_CONV2D_NAMES: readonly string[] = CONV2D_OVERRIDES.map((o) => o.name);
+let projectConv2D = process.env[PROJECT_CONV2D_ENV] === "1";
+
 const active = new Set<string>();
+let fastOn = false;
+let fastExcept: readonly string[] = [];
+
+function apply(o: KernelOverride, on: boolean): void {
+  if (on) {
+    o.enable();
+    active.add(o.name);
+  } else {
+    o.disable();
+    active.delete(o.name);
+  }
+}
 
 /**
  * Switches the project kernels on (all but `except`, for leave-one-out measurements) or off; idempotent.
  * Returns the names now active.
  */
 export function setFastWebGPUKernels(on: boolean, except: readonly string[] = []): string[] {
-  for (const o of OVERRIDES) {
-    if (on && !except.includes(o.name)) {
-      o.enable();
-      active.add(o.name);
-    } else {
-      o.disable();
-      active.delete(o.name);
-    }
-  }
+  fastOn = on;
+  fastExcept = [...except];
+  for (const o of OVERRIDES) apply(o, on && !except.includes(o.name));
+  for (const o of CONV2D_OVERRIDES) apply(o, on && projectConv2D && !except.includes(o.name));
   return fastWebGPUKernels();
+}
+
+/**
+ * Opts the project forward convolution in or out (default: TFJS_PROJECT_CONV2D=1). It is registered while this is on
+ * and the project kernels are (setFastWebGPUKernels(true)); takes effect at once. Returns the names now active.
+ */
+export function setProjectConv2D(on: boolean): string[] {
+  projectConv2D = on;
+  for (const o of CONV2D_OVERRIDES) apply(o, fastOn && on && !fastExcept.includes(o.name));
+  return fastWebGPUKernels();
+}
+
+export function projectConv2DEnabled(): boolean {
+  return projectConv2D;
 }
 
 /** Names of the project kernels currently registered over the stock ones. */
 export function fastWebGPUKernels(): string[] {
-  return FAST_KERNEL_NAMES.filter((name) => active.has(name));
+  return [...FAST_KERNEL_NAMES, ...PROJECT_CONV2D_NAMES].filter((name) => active.has(name));
 }
 
 /** Registers every project kernel for the "webgpu" backend and returns their names. */

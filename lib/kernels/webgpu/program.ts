@@ -16,6 +16,10 @@ export interface WebGPUProgram {
   variableNames: string[];
   uniforms?: string;
   workgroupSize: [number, number, number];
+  /** Elements per binding entry of each input (4: the binding is array<vec4<f32>>); default outputComponent. */
+  variableComponents?: number[];
+  /** Elements per entry of `result` (4: array<vec4<f32>>); default 1. */
+  outputComponent?: number;
   getUserCode(): string;
 }
 
