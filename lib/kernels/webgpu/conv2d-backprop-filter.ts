@@ -10,7 +10,7 @@
 // one slice of K (tiles of A and dy staged in workgroup memory, 4x4 outputs per thread), and K is split so that
 // even M*N = 432 gets about a thousand workgroups; a second, tiny program sums the S partial tiles.
 import * as tf from "@tensorflow/tfjs-core";
-import { ceilDiv, i32, SELF_INDEXED_LAYOUT, WebGPUBackendLike, WebGPUProgram } from "./program";
+import { ceilDiv, i32, SELF_INDEXED_LAYOUT, tileProduct, WebGPUBackendLike, WebGPUProgram } from "./program";
 
 /** Rows of K staged per iteration. */
 const TK = 16;
@@ -143,14 +143,7 @@ class ConvDerFilterGemmProgram implements WebGPUProgram {
         tileB[kk * ${TN / 4} + bGroup] = v;
       }`)}
       workgroupBarrier();
-      for (var kk = 0; kk < ${TK}; kk++) {
-        let a = tileA[kk * ${TM / 4} + i32(localId.y)];
-        let b = tileB[kk * ${TN / 4} + i32(localId.x)];
-        acc[0] += a.x * b;
-        acc[1] += a.y * b;
-        acc[2] += a.z * b;
-        acc[3] += a.w * b;
-      }
+      ${tileProduct(TK, TM, TN)}
       workgroupBarrier();
     }
 

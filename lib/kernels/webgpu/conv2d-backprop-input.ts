@@ -10,7 +10,7 @@
 // workgroup memory, 4x4 outputs per thread; K is read in groups of 4 consecutive co, so with Cout % 4 == 0 each
 // group is one contiguous read of dy and of the filter and needs one (kh, kw, co) decomposition.
 import * as tf from "@tensorflow/tfjs-core";
-import { ceilDiv, i32, SELF_INDEXED_LAYOUT, WebGPUBackendLike, WebGPUProgram } from "./program";
+import { ceilDiv, i32, SELF_INDEXED_LAYOUT, tileProduct, WebGPUBackendLike, WebGPUProgram } from "./program";
 
 const TK = 16;
 const TILE_M = 64;
@@ -132,14 +132,7 @@ class ConvDerInputGemmProgram implements WebGPUProgram {
         }
       }`)}
       workgroupBarrier();
-      for (var kk = 0; kk < ${TK}; kk++) {
-        let a = tileA[kk * ${TM / 4} + i32(localId.y)];
-        let b = tileB[kk * ${TN / 4} + i32(localId.x)];
-        acc[0] += a.x * b;
-        acc[1] += a.y * b;
-        acc[2] += a.z * b;
-        acc[3] += a.w * b;
-      }
+      ${tileProduct(TK, TM, TN)}
       workgroupBarrier();
     }
 

@@ -15,7 +15,7 @@
 // Off by default (TFJS_PROJECT_CONV2D=1 or setProjectConv2D(true) in index.ts) until the H200 has measured it.
 // The tile is selectable (TFJS_PROJECT_CONV2D_TILE=TMxTNxTK, setConv2DTiles) for tuning on the device.
 import * as tf from "@tensorflow/tfjs-core";
-import { ceilDiv, i32, SELF_INDEXED_LAYOUT, WebGPUBackendLike, WebGPUProgram } from "./program";
+import { ceilDiv, i32, SELF_INDEXED_LAYOUT, tileProduct, WebGPUBackendLike, WebGPUProgram } from "./program";
 
 export const CONV2D_TILE_ENV = "TFJS_PROJECT_CONV2D_TILE";
 const MAX_WORKGROUPS_PER_DIMENSION = 65535;
@@ -216,14 +216,7 @@ export class Conv2DGemmProgram implements WebGPUProgram {
         tileB[g] = v;
       }`))}
       workgroupBarrier();
-      for (var kk = 0; kk < ${TK}; kk++) {
-        let a = tileA[kk * ${TM / 4} + i32(localId.y)];
-        let b = tileB[kk * ${TN / 4} + i32(localId.x)];
-        acc[0] += a.x * b;
-        acc[1] += a.y * b;
-        acc[2] += a.z * b;
-        acc[3] += a.w * b;
-      }
+      ${tileProduct(TK, TM, TN)}
       workgroupBarrier();
     }
 

@@ -48,3 +48,18 @@ export const SELF_INDEXED_LAYOUT = { x: [0], y: [1] };
 export const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 export const i32 = (...data: number[]): ProgramUniform => ({ type: "int32", data });
+
+/**
+ * WGSL of the GEMM kernels' inner product over one TK-deep pair of staged tiles: each thread adds a 4 x 4 block of
+ * A-column (vec4 of 4 rows) times B-row (vec4 of 4 columns) products into its `acc` (array<vec4<f32>, 4>).
+ */
+export function tileProduct(TK: number, TM: number, TN: number): string {
+  return `for (var kk = 0; kk < ${TK}; kk++) {
+        let a = tileA[kk * ${TM / 4} + i32(localId.y)];
+        let b = tileB[kk * ${TN / 4} + i32(localId.x)];
+        acc[0] += a.x * b;
+        acc[1] += a.y * b;
+        acc[2] += a.z * b;
+        acc[3] += a.w * b;
+      }`;
+}
