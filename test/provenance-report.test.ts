@@ -4,6 +4,8 @@ import { text as phrases } from "../lib/report/text/index";
 
 const PROVENANCE_TEXT = phrases().provenance;
 import { H200, record, seeded } from "./helpers/results";
+import { provenanceLine } from "../lib/report/common";
+import { seededResult } from "../lib/experiments/aggregate";
 
 describe("provenance table", () => {
   it("has one row per experiment and seed, each once, in the order shown", () => {
@@ -16,6 +18,19 @@ describe("provenance table", () => {
       commit: "b68f4b10ee-dirty", date: "2026-11-26 22:18", seconds: 900, deviceSharedBy: 4,
     });
     assert.equal(rows[0].deviceSharedBy, null);
+  });
+
+  it("names every commit, device and the span of dates of a result whose seeds ran in different sessions", () => {
+    const first = record({ experiment: "ex6-contrastive-joint", seed: 7, seconds: 404, commit: "ac747c8192aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", date: "2026-11-27T10:00:00.000Z", device: "NVIDIA H100 80GB HBM3" });
+    const later = (seed: number) => record({ experiment: "ex6-contrastive-joint", seed, seconds: 201, commit: "0bd24b3e88bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", date: "2026-12-03T06:39:00.000Z" });
+    const line = provenanceLine(seededResult([first, later(107), later(207)]));
+    assert.match(line, /`ac747c8192`, `0bd24b3e88`/);
+    assert.match(line, /2026-11-27 – 2026-12-03/);
+    assert.match(line, new RegExp(`NVIDIA H100 80GB HBM3 / ${H200.replace(/[.]/g, "\\.")}`));
+    // One session: one commit, one date, one device.
+    const single = provenanceLine(seededResult([later(107), later(207)]));
+    assert.doesNotMatch(single, /–|, `/);
+    assert.ok(single.includes("`0bd24b3e88`") && single.includes("2026-12-03"));
   });
 
   it("takes plain result records too (the contrastive ablation's runs)", () => {

@@ -389,7 +389,7 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
 
 /** Exports of the report modules that produce no reader-facing text (facts, data and lookups). */
 const NOT_TEXT = new Set([
-  "common.acc", "common.int", "common.minutes", "common.pct", "data.labeledClassCounts", "ex1.ex1Facts", "ex2.ex2ConclusionFacts",
+  "common.acc", "common.devicesOf", "common.int", "common.minutes", "common.pct", "data.labeledClassCounts", "ex1.ex1Facts", "ex2.ex2ConclusionFacts",
   "autoencoder.autoencoderStage", "autoencoder.ex3Facts", "autoencoder.ex4Facts", "one-class.ex5Facts", "one-class.ex5RepeatedFacts",
   "contrastive.contrastiveStage", "contrastive.autoencoderCounterpart", "contrastive.pretrainingFacts", "contrastive.twoStepFacts",
   "contrastive.jointFacts", "contrastive.readContrastiveAblations", "summary.classifiers",

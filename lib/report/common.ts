@@ -33,11 +33,21 @@ export function layerTableMarkdown(model: tfl.LayersModel): string {
   return [`| ${t.layerColumns.join(" | ")} |`, "|---|---|---|---:|---|", ...rows, `| **${t.total}** | | | **${int(model.countParams())}** | |`].join("\n");
 }
 
-/** One line of provenance: where, on what and when a result was produced (and from which seeds). */
+/** The devices a result's seeds ran on (seeds are often trained in later sessions, on other machines). */
+export const devicesOf = (r: ResultRecord | SeededResult) => [...new Set(("runs" in r ? r.runs : [r]).map((x) => x.device))].join(" / ");
+
+/**
+ * One line of provenance: where, on what and when a result was produced (and from which seeds). Over several seeds
+ * the time is their mean, and every device, commit and the span of dates appear (seeds are often trained in later
+ * sessions, on other machines).
+ */
 export function provenanceLine(r: ResultRecord | SeededResult): string {
-  const seeds = "seeds" in r ? r.seeds : [r.seed];
+  const runs = "runs" in r ? r.runs : [r];
+  const commits = [...new Set(runs.map((x) => x.commit.slice(0, 10)))];
+  const dates = [...new Set(runs.map((x) => x.date.slice(0, 10)))].sort();
   return text().common.provenance({
-    profile: r.profile, backend: r.backend, device: r.device, time: timeOf(r), commit: r.commit.slice(0, 10), date: r.date.slice(0, 10), seeds,
+    profile: r.profile, backend: [...new Set(runs.map((x) => x.backend))].join(" / "), device: devicesOf(r), time: timeOf(r), commit: commits.join("`, `"),
+    date: dates.length === 1 ? dates[0] : `${dates[0]} – ${dates[dates.length - 1]}`, seeds: runs.map((x) => x.seed),
   });
 }
 
@@ -45,7 +55,7 @@ export function resultsTableMarkdown(results: SeededResult[]): string {
   return [
     `| ${text().common.resultsColumns.join(" | ")} |`,
     "|---|---|---:|---:|---:|---|",
-    ...results.map((r) => `| ${r.experiment} | ${titleOf(r)} | ${acc(r.trainAccuracy)} | ${testCell(r)} | ${timeOf(r)} | ${r.device} |`),
+    ...results.map((r) => `| ${r.experiment} | ${titleOf(r)} | ${acc(r.trainAccuracy)} | ${testCell(r)} | ${timeOf(r)} | ${devicesOf(r)} |`),
   ].join("\n");
 }
 

@@ -3,7 +3,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { SeededResult } from "../experiments/aggregate";
 import { describeLayers } from "../models/classifier";
 import { PUBLISHED, REFERENCE_SOLUTION } from "./reference";
-import { minutes, provenanceLine } from "./common";
+import { devicesOf, minutes, provenanceLine } from "./common";
 import { text } from "./text/index";
 import { type Versus, testSpread, versusFigure } from "./verdicts";
 
@@ -76,7 +76,7 @@ export function ex1Facts(r: SeededResult): Ex1Facts {
     profile: r.profile,
     published: PUBLISHED,
     time: minutes(r.seconds),
-    device: r.device,
+    device: devicesOf(r),
     backend: r.backend,
   };
 }

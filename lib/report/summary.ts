@@ -3,7 +3,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { SeededResult } from "../experiments/aggregate";
 import type { ResultRecord } from "../experiments/results";
 import { runsOf, seedDotPlot } from "./chart-helpers";
-import { acc, testCell, timeOf, titleOf } from "./common";
+import { acc, devicesOf, testCell, timeOf, titleOf } from "./common";
 import { text } from "./text/index";
 
 /** The classifiers among `results`: the one-class network's "accuracy" (the share of images inside its radius) is not one. */
@@ -37,6 +37,6 @@ export function studyComparisonTable(all: SeededResult[]): string {
   return [
     `| ${text().summary.columns.join(" | ")} |`,
     "|---:|---|---|---:|---:|---:|---|---|",
-    ...results.map((r) => `| ${r.exercise} | ${r.experiment} | ${titleOf(r)} | ${acc(r.trainAccuracy)} | **${testCell(r)}** | ${timeOf(r)} | ${r.device} | ${r.profile} |`),
+    ...results.map((r) => `| ${r.exercise} | ${r.experiment} | ${titleOf(r)} | ${acc(r.trainAccuracy)} | **${testCell(r)}** | ${timeOf(r)} | ${devicesOf(r)} | ${r.profile} |`),
   ].join("\n");
 }

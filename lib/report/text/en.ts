@@ -62,7 +62,7 @@ export const en = {
     layerColumns: ["layer", "type", "output shape", "parameters", "settings"],
     total: "total",
     provenance: (p: { profile: string; backend: string; device: string; time: string; commit: string; date: string; seeds: number[] }) =>
-      `profile \`${p.profile}\`, ${p.seeds.length === 1 ? `seed ${p.seeds[0]}` : `seeds ${p.seeds.join(", ")}`}, backend ${p.backend} on ${p.device}, ${p.time}${p.seeds.length > 1 ? " per seed" : ""}, commit \`${p.commit}\`, ${p.date}`,
+      `profile \`${p.profile}\`, ${p.seeds.length === 1 ? `seed ${p.seeds[0]}` : `seeds ${p.seeds.join(", ")}`}, backend ${p.backend} on ${p.device}, ${p.time}${p.seeds.length > 1 ? " per seed (mean)" : ""}, commit \`${p.commit}\`, ${p.date}`,
     resultsColumns: ["experiment", "method", "train accuracy", "test accuracy (mean ± sd, seeds)", "time", "device"],
   },
   charts: {

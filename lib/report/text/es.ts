@@ -78,7 +78,7 @@ export const es: Phrases = {
     layerColumns: ["capa", "tipo", "forma de la salida", "parámetros", "configuración"],
     total: "total",
     provenance: (p: { profile: string; backend: string; device: string; time: string; commit: string; date: string; seeds: number[] }) =>
-      `perfil \`${p.profile}\`, ${p.seeds.length === 1 ? `semilla ${p.seeds[0]}` : `semillas ${p.seeds.join(", ")}`}, backend ${p.backend} en ${p.device}, ${p.time}${p.seeds.length > 1 ? " por semilla" : ""}, commit \`${p.commit}\`, ${p.date}`,
+      `perfil \`${p.profile}\`, ${p.seeds.length === 1 ? `semilla ${p.seeds[0]}` : `semillas ${p.seeds.join(", ")}`}, backend ${p.backend} en ${p.device}, ${p.time}${p.seeds.length > 1 ? " por semilla (media)" : ""}, commit \`${p.commit}\`, ${p.date}`,
     resultsColumns: ["experimento", "método", "precisión en entrenamiento", "precisión en test (media ± desv., semillas)", "tiempo", "dispositivo"],
   },
   charts: {
