@@ -393,25 +393,30 @@ export const en = {
       const undecided = kinds.length - better - worse;
       const exercisesWhere = (kind: string) => f.changed.filter((c) => claim(c.afterVsBefore) === kind).map((c) => `Exercise ${c.exercise}`).join(" and ");
       const rest = kinds.includes("none") ? "is within noise or allows no claim" : "is within noise";
+      const others = `for the other ${undecided === 1 ? "one" : undecided} the change ${rest}`;
+      const why = () => {
+        if (better === 0 && worse === 0) {
+          return kinds.every((k) => k === "within-noise")
+            ? "Removing the outliers makes no measurable difference here. The unlabeled images come from the same distribution as the labeled ones (a random split of one training set), so the least typical of them are unusual, not foreign."
+            : "With one run per side the study's noise rule allows no answer yet; more seeds will give one.";
+        }
+        if (better > 0 && worse > 0) return "The effect depends on the method: no single answer for all of them.";
+        if (better > 0) {
+          return undecided === 0
+            ? "Removing the least typical images helped every repeated method: they were the ones most likely to get wrong pseudo-labels or to pull the representation away from the labeled classes."
+            : `Removing the least typical images helped ${exercisesWhere("better")} only; ${others}, so the removal is no general gain.`;
+        }
+        return undecided === 0
+          ? "Removing them hurt every repeated method: the least typical images still carried useful information, and fewer unlabeled images means less signal for the semi-supervised methods."
+          : `Removing them hurt ${exercisesWhere("worse")} only: there the least typical images still carried useful signal (fewer unlabeled images, fewer pseudo-labels); ${others}.`;
+      };
       const lines = [
         ...f.unchanged.map((u) => `- Exercise 1 (${u.experiment}): unchanged by construction, ${spread(u.test)}: it trains on the labeled images only, and the removal touches only unlabeled ones.`),
         ...f.changed.map((c) => `- Exercise ${c.exercise} (${c.before} → ${c.after}): ${spread(c.beforeTest)} → **${spread(c.afterTest)}**: ${verdict(c.afterVsBefore)}.`),
       ];
       lines.push(
         `- ${better} of ${kinds.length} improved, ${worse} got worse, ${undecided} ${kinds.every((k) => k === "none") ? "allow no claim (one run on a side)" : "are within noise or allow no claim"}; the mean change is ${pp(f.meanChange)}. ` +
-          (better === 0 && worse === 0
-            ? kinds.every((k) => k === "within-noise")
-              ? "Removing the outliers makes no measurable difference here. The unlabeled images come from the same distribution as the labeled ones (a random split of one training set), so the least typical of them are unusual, not foreign."
-              : "With one run per side the study's noise rule allows no answer yet; more seeds will give one."
-            : better > 0 && worse > 0
-              ? "The effect depends on the method: no single answer for all of them."
-              : better > 0
-                ? undecided === 0
-                  ? "Removing the least typical images helped every repeated method: they were the ones most likely to get wrong pseudo-labels or to pull the representation away from the labeled classes."
-                  : `Removing the least typical images helped ${exercisesWhere("better")} only; for the other ${undecided === 1 ? "one" : undecided} the change ${rest}, so the removal is no general gain.`
-                : undecided === 0
-                  ? "Removing them hurt every repeated method: the least typical images still carried useful information, and fewer unlabeled images means less signal for the semi-supervised methods."
-                  : `Removing them hurt ${exercisesWhere("worse")} only: there the least typical images still carried useful signal (fewer unlabeled images, fewer pseudo-labels); for the other ${undecided === 1 ? "one" : undecided} the change ${rest}.`),
+          why(),
       );
       return lines.join("\n");
     },

@@ -406,25 +406,30 @@ export const es: Phrases = {
       const undecided = kinds.length - better - worse;
       const exercisesWhere = (kind: string) => f.changed.filter((c) => claim(c.afterVsBefore) === kind).map((c) => `el Ejercicio ${c.exercise}`).join(" y ");
       const rest = kinds.includes("none") ? "queda dentro del ruido o no permite afirmar nada" : "queda dentro del ruido";
+      const others = `en ${undecided === 1 ? "el otro" : `los otros ${undecided}`} el cambio ${rest}`;
+      const why = () => {
+        if (better === 0 && worse === 0) {
+          return kinds.every((k) => k === "within-noise")
+            ? "Eliminar las atípicas no cambia nada de forma medible. Las imágenes sin etiquetar vienen de la misma distribución que las etiquetadas (una partición aleatoria del mismo conjunto de entrenamiento), así que las menos típicas son inusuales, no ajenas."
+            : "Con una sola ejecución por lado la regla de ruido del estudio aún no permite responder; más semillas lo harán.";
+        }
+        if (better > 0 && worse > 0) return "El efecto depende del método: no hay una respuesta única para todos.";
+        if (better > 0) {
+          return undecided === 0
+            ? "Eliminar las imágenes menos típicas ayudó a todos los métodos repetidos: eran las que más probablemente recibían pseudoetiquetas erróneas o alejaban la representación de las clases etiquetadas."
+            : `Eliminar las imágenes menos típicas ayudó solo en ${exercisesWhere("better")}; ${others}, así que la eliminación no es una mejora general.`;
+        }
+        return undecided === 0
+          ? "Eliminarlas perjudicó a todos los métodos repetidos: las imágenes menos típicas aún aportaban información útil, y menos imágenes sin etiquetar significa menos señal para los métodos semisupervisados."
+          : `Eliminarlas perjudicó solo en ${exercisesWhere("worse")}: allí las imágenes menos típicas aún aportaban señal útil (menos imágenes sin etiquetar, menos pseudoetiquetas); ${others}.`;
+      };
       const lines = [
         ...f.unchanged.map((u) => `- Ejercicio 1 (${u.experiment}): sin cambios por construcción, ${spread(u.test)}: se entrena solo con las imágenes etiquetadas, y la eliminación solo toca las no etiquetadas.`),
         ...f.changed.map((c) => `- Ejercicio ${c.exercise} (${c.before} → ${c.after}): ${spread(c.beforeTest)} → **${spread(c.afterTest)}**: ${verdict(c.afterVsBefore)}.`),
       ];
       lines.push(
         `- ${better} de ${kinds.length} ${better === 1 ? "mejoró" : "mejoraron"}, ${worse} ${worse === 1 ? "empeoró" : "empeoraron"} y ${undecided} ${kinds.every((k) => k === "none") ? "no permiten afirmar nada (una sola ejecución en un lado)" : "quedan dentro del ruido o no permiten afirmar nada"}; el cambio medio es ${pp(f.meanChange)} ` +
-          (better === 0 && worse === 0
-            ? kinds.every((k) => k === "within-noise")
-              ? "Eliminar las atípicas no cambia nada de forma medible. Las imágenes sin etiquetar vienen de la misma distribución que las etiquetadas (una partición aleatoria del mismo conjunto de entrenamiento), así que las menos típicas son inusuales, no ajenas."
-              : "Con una sola ejecución por lado la regla de ruido del estudio aún no permite responder; más semillas lo harán."
-            : better > 0 && worse > 0
-              ? "El efecto depende del método: no hay una respuesta única para todos."
-              : better > 0
-                ? undecided === 0
-                  ? "Eliminar las imágenes menos típicas ayudó a todos los métodos repetidos: eran las que más probablemente recibían pseudoetiquetas erróneas o alejaban la representación de las clases etiquetadas."
-                  : `Eliminar las imágenes menos típicas ayudó solo en ${exercisesWhere("better")}; en ${undecided === 1 ? "el otro" : `los otros ${undecided}`} el cambio ${rest}, así que la eliminación no es una mejora general.`
-                : undecided === 0
-                  ? "Eliminarlas perjudicó a todos los métodos repetidos: las imágenes menos típicas aún aportaban información útil, y menos imágenes sin etiquetar significa menos señal para los métodos semisupervisados."
-                  : `Eliminarlas perjudicó solo en ${exercisesWhere("worse")}: allí las imágenes menos típicas aún aportaban señal útil (menos imágenes sin etiquetar, menos pseudoetiquetas); en ${undecided === 1 ? "el otro" : `los otros ${undecided}`} el cambio ${rest}.`),
+          why(),
       );
       return lines.join("\n");
     },
