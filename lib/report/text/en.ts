@@ -408,7 +408,7 @@ export const en = {
         }
         return undecided === 0
           ? "Removing them hurt every repeated method: the least typical images still carried useful information, and fewer unlabeled images means less signal for the semi-supervised methods."
-          : `Removing them hurt ${exercisesWhere("worse")} only: there the least typical images still carried useful signal (fewer unlabeled images, fewer pseudo-labels); ${others}.`;
+          : `Removing them hurt ${exercisesWhere("worse")} only: there the least typical images still carried useful signal (fewer unlabeled images, less for that method to learn from); ${others}.`;
       };
       const lines = [
         ...f.unchanged.map((u) => `- Exercise 1 (${u.experiment}): unchanged by construction, ${spread(u.test)}: it trains on the labeled images only, and the removal touches only unlabeled ones.`),

@@ -421,7 +421,7 @@ export const es: Phrases = {
         }
         return undecided === 0
           ? "Eliminarlas perjudicó a todos los métodos repetidos: las imágenes menos típicas aún aportaban información útil, y menos imágenes sin etiquetar significa menos señal para los métodos semisupervisados."
-          : `Eliminarlas perjudicó solo en ${exercisesWhere("worse")}: allí las imágenes menos típicas aún aportaban señal útil (menos imágenes sin etiquetar, menos pseudoetiquetas); ${others}.`;
+          : `Eliminarlas perjudicó solo en ${exercisesWhere("worse")}: allí las imágenes menos típicas aún aportaban señal útil (menos imágenes sin etiquetar, menos de lo que ese método aprende); ${others}.`;
       };
       const lines = [
         ...f.unchanged.map((u) => `- Ejercicio 1 (${u.experiment}): sin cambios por construcción, ${spread(u.test)}: se entrena solo con las imágenes etiquetadas, y la eliminación solo toca las no etiquetadas.`),
