@@ -1,11 +1,14 @@
 import { strict as assert } from "assert";
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { findNbconvert } from "../lib/notebook/html";
 import { Cell, CodeCell, joinLines, Notebook, Output, serializeNotebook, withCellIds } from "../lib/notebook/nbformat";
 import { NotebookOutputs, withoutMachineFolders } from "../lib/notebook/outputs";
+import { freePorts, KernelProcess } from "../lib/notebook/kernel-process";
+import { startKernel } from "../lib/notebook/run-notebook";
 import { JupyterMessage, newMessage } from "../lib/notebook/messages";
 import { NO_NBFORMAT, pythonWithNbformat, schemaErrors } from "./helpers/nbformat-schema";
 
@@ -20,14 +23,26 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the executor as users do, in its own node process. */
-function execute(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
+/**
+ * Runs the executor as users do, in its own node process. One that runs past `deadlineMs` is
+ * interrupted (SIGINT, as a user would) so that the test fails with what it printed, not with
+ * mocha's bare timeout.
+ */
+function execute(args: string[], env: NodeJS.ProcessEnv = process.env, deadlineMs = 100_000): Promise<Run> {
   const child = spawn(process.execPath, ["--import", "tsx", SCRIPT, ...args], { cwd: REPO_ROOT, env });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk) => { stdout += chunk; });
   child.stderr.on("data", (chunk) => { stderr += chunk; });
-  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+  const deadline = setTimeout(() => {
+    stderr += `\n(test: still running after ${deadlineMs / 1000} s, interrupted)\n`;
+    child.kill("SIGINT");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+  }, deadlineMs);
+  return new Promise((resolve) => child.on("close", (status) => {
+    clearTimeout(deadline);
+    resolve({ status, stdout, stderr });
+  }));
 }
 
 const temporaryDirs: string[] = [];
@@ -98,9 +113,10 @@ describe("execute-notebooks", () => {
     assert.deepEqual(notebook.cells.map((cell) => cell.id), ["three-cells-1", "cell-21eeaed4", "three-cells-3", "three-cells-4"]);
   });
 
-  it("saves the same notebook when executed from two folders (no machine folders in the outputs)", async () => {
+  it("saves the same notebook when executed from two folders (no machine folders in the outputs)", async function () {
+    this.timeout(240_000);  // two kernels, each with a chart cell that compiles lib/charts
     const [first, second] = [fixtureCopy("machine-folders.ipynb"), fixtureCopy("machine-folders.ipynb")];
-    const run = await execute([first, second]);
+    const run = await execute([first, second], process.env, 200_000);
     assert.equal(run.status, 0, run.stderr);
     const [a, b] = [fs.readFileSync(first, "utf8"), fs.readFileSync(second, "utf8")];
     assert.equal(a, b, "two executions of the same notebook differ");
@@ -144,6 +160,56 @@ describe("execute-notebooks", () => {
     const run = await execute(["--timeout", "soon"]);
     assert.equal(run.status, 2);
     assert.match(run.stderr, /--timeout .* must be a number of seconds/);
+  });
+});
+
+describe("kernel start", () => {
+  const occupied: net.Server[] = [];
+  afterEach(() => { for (const server of occupied.splice(0)) server.close(); });
+
+  /** A port that a listening server of this process holds, as another program might. */
+  async function takenPort(): Promise<number> {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    occupied.push(server);
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  it("a kernel whose port another process holds says so instead of hanging", async () => {
+    const port = await takenPort();
+    const kernel = await KernelProcess.start(temporaryDir(), { ports: [port, ...await freePorts(4)] });
+    try {
+      const tooLong = new Promise((resolve) => setTimeout(() => resolve("no report within 60 s"), 60_000).unref());
+      assert.equal(await Promise.race([kernel.portTaken, tooLong]), port);
+    } finally {
+      await kernel.stop();
+    }
+  });
+
+  it("starts a new kernel on new ports when a port was taken, and returns one that answers", async () => {
+    const port = await takenPort();
+    const chosen: number[][] = [];
+    const choosePorts = async () => {
+      chosen.push(chosen.length === 0 ? [await freePorts(4), port].flat() : await freePorts(5));
+      return chosen[chosen.length - 1];
+    };
+    const { kernel, client, info } = await startKernel(temporaryDir(), undefined, choosePorts);
+    try {
+      assert.equal(chosen.length, 2, "one retry");
+      assert.deepEqual(Object.values(kernel.connection).filter((value) => value === port), []);
+      assert.equal((info.language_info as { name: string }).name, "typescript");
+    } finally {
+      client.close();
+      await kernel.stop();
+    }
+  });
+
+  it("gives up with one error naming the ports after three kernels found one taken", async () => {
+    const port = await takenPort();
+    const started = Date.now();
+    await assert.rejects(startKernel(temporaryDir(), undefined, async () => [port, ...await freePorts(4)]),
+      new RegExp(`3 kernels in a row found a port taken by another process \\(${port}, ${port}, ${port}\\)`));
+    assert.ok(Date.now() - started < 60_000, "it did not wait for the kernel_info timeout");
   });
 });
 

@@ -34,6 +34,11 @@ export interface KernelExit {
 
 const OUTPUT_TAIL_CHARS = 4000;
 const STOP_GRACE_MS = 2000;
+/**
+ * What tslab prints when a port of its connection file is taken. It logs the failed bind as an
+ * unhandled rejection and keeps running without answering, so without this the start would hang.
+ */
+const PORT_TAKEN = /EADDRINUSE[\s\S]*?tcp:\/\/[\d.]+:(\d+)/;
 
 /** Kernels still running, killed when this process exits however it exits. */
 const liveKernels = new Set<ChildProcess>();
@@ -42,7 +47,7 @@ process.on("exit", () => {
 });
 
 /** Ports that were free a moment ago; held together so that they are distinct. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
       const server = net.createServer();
@@ -72,6 +77,11 @@ function kernelCommand(specDir: string, connectionFile: string): string[] {
 export class KernelProcess {
   /** Resolves when the process ends (or fails to start). */
   readonly exited: Promise<KernelExit>;
+  /**
+   * Resolves with the port when the kernel could not listen on one of its ports (another process
+   * took it between our check and the kernel's bind); such a kernel never answers.
+   */
+  readonly portTaken: Promise<number>;
   private outputTail = "";
 
   private constructor(
@@ -80,8 +90,12 @@ export class KernelProcess {
     private readonly runtimeDir: string,
   ) {
     liveKernels.add(child);
+    let reportPortTaken = (_port: number) => {};
+    this.portTaken = new Promise((resolve) => { reportPortTaken = resolve; });
     const keepTail = (chunk: Buffer) => {
       this.outputTail = (this.outputTail + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+      const taken = PORT_TAKEN.exec(this.outputTail);
+      if (taken) reportPortTaken(Number(taken[1]));
     };
     child.stdout?.on("data", keepTail);
     child.stderr?.on("data", keepTail);
@@ -92,9 +106,13 @@ export class KernelProcess {
     void this.exited.then(() => liveKernels.delete(child));
   }
 
-  /** Starts a fresh kernel in `cwd` with this process's environment. */
-  static async start(cwd: string, specDir = KERNEL_SPEC_DIR): Promise<KernelProcess> {
-    const [shell, iopub, stdin, control, hb] = await freePorts(5);
+  /**
+   * Starts a fresh kernel in `cwd` with this process's environment, on `ports` (shell, iopub,
+   * stdin, control, heartbeat) or on five that are free now.
+   */
+  static async start(cwd: string, options: { specDir?: string; ports?: number[] } = {}): Promise<KernelProcess> {
+    const specDir = options.specDir ?? KERNEL_SPEC_DIR;
+    const [shell, iopub, stdin, control, hb] = options.ports ?? await freePorts(5);
     const connection: ConnectionInfo = {
       transport: "tcp",
       ip: "127.0.0.1",

@@ -4,7 +4,7 @@
 import * as os from "os";
 import * as path from "path";
 import { KernelClient } from "./jupyter-client";
-import { KernelExit, KernelProcess } from "./kernel-process";
+import { freePorts, KernelExit, KernelProcess } from "./kernel-process";
 import { NotebookOutputs, withoutMachineFolders } from "./outputs";
 import { CodeCell, isCodeCell, joinLines, Notebook, readNotebook, writeNotebook } from "./nbformat";
 
@@ -31,7 +31,9 @@ export class NotebookFailure extends Error {
   }
 }
 
-const KERNEL_START_TIMEOUT_SECONDS = 120;
+const KERNEL_START_TIMEOUT_SECONDS = 60;
+/** Starts tried when another process takes one of the kernel's ports before it listens. */
+const KERNEL_START_ATTEMPTS = 3;
 const REPORT_LINES = 40;
 
 const KERNELSPEC = { name: "tslab", display_name: "TypeScript (tslab)", language: "typescript" };
@@ -49,13 +51,12 @@ export async function runNotebook(file: string, options: RunOptions): Promise<Ru
   const folder = path.dirname(path.resolve(file));
   // Outputs are saved without this machine's folders: executing again elsewhere changes only what really changed.
   const save = () => writeNotebook(outFile, withMachineFoldersRelative(notebook, { notebook: folder, home: os.homedir() }));
-  const kernel = await KernelProcess.start(folder);
+  let kernel: KernelProcess | undefined;
   let client: KernelClient | undefined;
   let current: { cell: CodeCell; number: number } | undefined;
   try {
-    client = new KernelClient(kernel.connection);
-    const info = await guard(client.kernelInfo(), kernel, options.signal, KERNEL_START_TIMEOUT_SECONDS,
-      "the kernel did not answer kernel_info_request");
+    let info: Record<string, unknown>;
+    ({ kernel, client, info } = await startKernel(folder, options.signal));
     notebook.metadata = { ...notebook.metadata, kernelspec: KERNELSPEC, language_info: info.language_info };
     const outputs = new NotebookOutputs();
     for (const [index, cell] of cells.entries()) {
@@ -64,13 +65,53 @@ export async function runNotebook(file: string, options: RunOptions): Promise<Ru
     }
   } catch (error) {
     save();
-    throw new NotebookFailure(failureReport(current, error as Error, kernel.output), outFile);
+    throw new NotebookFailure(failureReport(current, error as Error, kernel?.output ?? ""), outFile);
   } finally {
     client?.close();
-    await kernel.stop();
+    await kernel?.stop();
   }
   save();
   return { outFile, codeCells: cells.length, seconds: (Date.now() - started) / 1000 };
+}
+
+/** A kernel was started but one of its ports had been taken meanwhile. */
+class PortTaken extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} was taken by another process before the kernel listened on it`);
+  }
+}
+
+/**
+ * A kernel in `folder` that answered kernel_info, with its client. The ports are free when chosen
+ * but another process can take one before the kernel listens; then a new kernel gets new ports.
+ */
+export async function startKernel(folder: string, signal: AbortSignal | undefined, choosePorts = () => freePorts(5)) {
+  const takenPorts: number[] = [];
+  for (;;) {
+    const kernel = await KernelProcess.start(folder, { ports: await choosePorts() });
+    const client = new KernelClient(kernel.connection);
+    try {
+      const info = await guard(client.kernelInfo(), kernel, signal, KERNEL_START_TIMEOUT_SECONDS,
+        `the kernel did not answer kernel_info_request within ${KERNEL_START_TIMEOUT_SECONDS} s`);
+      return { kernel, client, info };
+    } catch (error) {
+      client.close();
+      const output = kernel.output;
+      await kernel.stop();
+      if (!(error instanceof PortTaken)) throw withKernelOutput(error as Error, output);
+      takenPorts.push(error.port);
+      if (takenPorts.length === KERNEL_START_ATTEMPTS) {
+        throw new Error(`${KERNEL_START_ATTEMPTS} kernels in a row found a port taken by another process `
+          + `(${takenPorts.join(", ")}): free ports on 127.0.0.1 or stop what keeps taking them, then run again`);
+      }
+    }
+  }
+}
+
+/** The kernel's own output travels in the error: the kernel that wrote it is gone by the report. */
+function withKernelOutput(error: Error, output: string): Error {
+  if (output.trim() === "") return error;
+  return new Error(`${error.message}\nkernel stdout/stderr (last lines):\n${indent(lastLines(output, REPORT_LINES))}`);
 }
 
 function withMachineFoldersRelative(notebook: Notebook, folders: { notebook: string; home: string }): Notebook {
@@ -111,6 +152,7 @@ async function guard<T>(
   const stops = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(timeoutMessage)), timeoutSeconds * 1000);
     void kernel.exited.then((exit) => reject(new Error(describeExit(exit))));
+    void kernel.portTaken.then((port) => reject(new PortTaken(port)));
     onAbort = () => reject(new Error(`interrupted (${String(signal?.reason ?? "aborted")})`));
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort);
