@@ -10,6 +10,7 @@ import { initBackend } from "../lib/backend";
 import type { StudyData } from "../lib/data/study";
 import { labeledSplit } from "../lib/data/split";
 import { type SeededResult, seededResult } from "../lib/experiments/aggregate";
+import type { InterruptedRun } from "../lib/experiments/interrupted-runs";
 import { readAllResults, type ResultRecord, resultPath, writeJsonAtomic } from "../lib/experiments/results";
 import { EX5_CHOICES, EXPERIMENTS } from "../lib/experiments/registry";
 import type { ValidationChoice } from "../lib/experiments/selection";
@@ -327,6 +328,10 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
   const model = buildClassifier({ ...scaleWidths(DEFAULT_CLASSIFIER, 0.25), seed: 1 });
   const oneClass = { ...g.oneClass, details: { ...g.oneClass.details, typicalUnlabeled: { most: [0, 1], least: [2, 3] } } };
   const online = g.ex2.find((r) => r.method === "fixmatch")!;
+  const interrupted: InterruptedRun[] = online.runs.map((r) => ({
+    experiment: r.experiment, seed: r.seed, profile: r.profile, configHash: r.configHash, epochsPlanned: r.history.length + 10,
+    history: r.history, cause: "host-lost", device: r.device, commit: r.commit, date: r.date.slice(0, 10), logs: [],
+  }));
   const out: Record<string, string | TopLevelSpec> = {
     "common.timeOf": common.timeOf({ ...g.ex1, deviceSharedBy: 3 }),
     "common.testCell": common.testCell(g.ex1),
@@ -346,6 +351,8 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
     "ex2.roundsChart": ex2m.roundsChart(g.ex2, g.ex1),
     "ex2.weightHistogramChart": ex2m.weightHistogramChart(g.ex2),
     "ex2.onlineChart": ex2m.onlineChart(online),
+    "ex2.interruptedMarkdown": ex2m.interruptedMarkdown(interrupted, online.params),
+    "ex2.interruptedChart": ex2m.interruptedChart(interrupted),
     "ex2.ex2ParametersAnswer": ex2m.ex2ParametersAnswer(g.ex2),
     "ex2.ex2AccuracyTable": ex2m.ex2AccuracyTable(g.ex2, g.ex1),
     "ex2.ex2ImprovementAnswer": ex2m.ex2ImprovementAnswer(g.ex2, g.ex1),
@@ -389,7 +396,7 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
 
 /** Exports of the report modules that produce no reader-facing text (facts, data and lookups). */
 const NOT_TEXT = new Set([
-  "common.acc", "common.devicesOf", "common.int", "common.minutes", "common.pct", "data.labeledClassCounts", "ex1.ex1Facts", "ex2.ex2ConclusionFacts",
+  "common.acc", "common.devicesOf", "common.int", "common.minutes", "common.pct", "data.labeledClassCounts", "ex1.ex1Facts", "ex2.ex2ConclusionFacts", "ex2.interruptedFacts",
   "autoencoder.autoencoderStage", "autoencoder.ex3Facts", "autoencoder.ex4Facts", "one-class.ex5Facts", "one-class.ex5RepeatedFacts",
   "contrastive.contrastiveStage", "contrastive.autoencoderCounterpart", "contrastive.pretrainingFacts", "contrastive.twoStepFacts",
   "contrastive.jointFacts", "contrastive.readContrastiveAblations", "summary.classifiers",

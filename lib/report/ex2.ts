@@ -3,7 +3,9 @@
 import type { TopLevelSpec } from "vega-lite";
 import type { SeededResult } from "../experiments/aggregate";
 import { EXPERIMENTS_BY_ID } from "../experiments/registry";
+import type { InterruptedRun } from "../experiments/interrupted-runs";
 import type { ResultRecord } from "../experiments/results";
+import { withPseudoPrecision } from "../methods/fixmatch";
 import type { RoundReport } from "../methods/self-training";
 import { REFERENCE_SOLUTION } from "./reference";
 import { accuracyDomain, runsOf } from "./chart-helpers";
@@ -298,5 +300,89 @@ export function ex2LearningCurves(results: SeededResult[], ex1: ResultRecord): T
     },
     resolve: { scale: { x: "independent" } },
     config: { legend: { labelLimit: 0, orient: "bottom", columns: 2 } },
+  } as TopLevelSpec;
+}
+
+/** What the interrupted runs of the online variant measured up to where they stopped (their seeds together). */
+export interface InterruptedFacts {
+  experiment: string;
+  seeds: number[];
+  epochsRun: number;
+  epochsPlanned: number;
+  cause: InterruptedRun["cause"];
+  device: string;
+  date: string;
+  threshold: number;
+  /** At the last epoch run, over the seeds: [min, max]. */
+  maskRate: [number, number];
+  precision: [number, number];
+  testAccuracy: [number, number];
+  /** Over every epoch (every seed) where at least MASKED_FOR_PRECISION of the unlabeled images passed the threshold. */
+  precisionOnceMasked: [number, number] | null;
+  firstEpochMasked: number | null;
+  /** The mask rate from which precisionOnceMasked counts an epoch. */
+  maskedAtLeast: number;
+  learningRate: number;
+  peakLearningRate: number;
+}
+
+/** Below this mask rate the precision rests on a few hundred images per epoch (noise, not a trend). */
+export const MASKED_FOR_PRECISION = 0.005;
+
+const range = (values: number[]): [number, number] => [Math.min(...values), Math.max(...values)];
+
+export function interruptedFacts(runs: InterruptedRun[], params: Record<string, unknown>): InterruptedFacts | null {
+  if (runs.length === 0) return null;
+  const epochsRun = Math.min(...runs.map((r) => r.history.length));
+  const histories = runs.map((r) => r.history.slice(0, epochsRun).map(withPseudoPrecision));
+  const last = histories.map((h) => h[h.length - 1]);
+  const masked = histories.flat().filter((h) => h.maskRate >= MASKED_FOR_PRECISION);
+  return {
+    experiment: runs[0].experiment,
+    seeds: runs.map((r) => r.seed),
+    epochsRun,
+    epochsPlanned: runs[0].epochsPlanned,
+    cause: runs[0].cause,
+    device: [...new Set(runs.map((r) => r.device.split(",")[0]))].join(" / "),
+    date: [...new Set(runs.map((r) => r.date))].sort().join(" – "),
+    threshold: params.threshold as number,
+    maskRate: range(last.map((h) => h.maskRate)),
+    precision: range(last.map((h) => h.pseudoPrecision)),
+    testAccuracy: range(last.map((h) => h.testAccuracy)),
+    precisionOnceMasked: masked.length > 0 ? range(masked.map((h) => h.pseudoPrecision)) : null,
+    firstEpochMasked: masked.length > 0 ? Math.min(...masked.map((h) => h.epoch)) : null,
+    maskedAtLeast: MASKED_FOR_PRECISION,
+    learningRate: Math.max(...last.map((h) => h.learningRate)),
+    peakLearningRate: params.peakLearningRate as number,
+  };
+}
+
+/** The interrupted runs in words: where they stopped, why, and what they had measured by then. */
+export function interruptedMarkdown(runs: InterruptedRun[], params: Record<string, unknown>): string {
+  const facts = interruptedFacts(runs, params);
+  return facts ? text().ex2.interrupted(facts) : "";
+}
+
+/** Mask rate, pseudo-label precision and test accuracy per epoch of the interrupted runs, one line per seed. */
+export function interruptedChart(runs: InterruptedRun[]): TopLevelSpec {
+  const t = text().ex2;
+  const series = (["maskRate", "pseudoPrecision", "testAccuracy"] as const).map((k, i): [string, string] => [k, t.interruptedPanels[i]]);
+  const rows = runs.flatMap((r) => r.history.map(withPseudoPrecision).flatMap((h) =>
+    series.map(([k, label]) => ({ epoch: h.epoch, series: label, seed: String(r.seed), value: h[k] }))));
+  const planned = Math.max(...runs.map((r) => r.epochsPlanned));
+  return {
+    title: t.interruptedTitle(runs[0]?.experiment ?? "", planned),
+    data: { values: rows },
+    facet: { column: { field: "series", type: "nominal", title: null, sort: series.map(([, label]) => label), header: { labelLimit: 0 } } },
+    spec: {
+      width: 250,
+      height: 200,
+      mark: { type: "line", point: true, tooltip: true },
+      encoding: {
+        x: { field: "epoch", type: "quantitative", title: text().charts.epoch, scale: { domain: [1, planned] } },
+        y: { field: "value", type: "quantitative", title: text().charts.share, scale: { domain: [0, 1] } },
+        color: { field: "seed", type: "nominal", title: t.seed, sort: runs.map((r) => String(r.seed)) },
+      },
+    },
   } as TopLevelSpec;
 }

@@ -3,7 +3,7 @@
 import type { AeComparisonFacts, Ex3Facts, Ex4Facts } from "../autoencoder";
 import type { DiagnosticFacts, Ex6ComparisonFacts, JointFacts, OutlierFacts, TwoStepFacts } from "../contrastive";
 import type { Ex1Facts } from "../ex1";
-import type { Ex2ConclusionFacts, ImprovementFacts } from "../ex2";
+import type { Ex2ConclusionFacts, ImprovementFacts, InterruptedFacts } from "../ex2";
 import type { Ex5Facts, RemovalFacts, RepeatedFacts } from "../one-class";
 import { claim, type Spread, type Versus } from "../verdicts";
 import { numberFormat } from "./numbers";
@@ -57,7 +57,7 @@ export const en = {
     } as Record<string, string>,
   },
   common: {
-    awaiting: (id: string) => `- **${id}** is left out: its recipe changed and it has not been run with the new one yet (README, "Status of the exercises").`,
+    awaiting: (id: string) => `- **${id}** is left out: no run of its current recipe has finished (README, "Status of the exercises").`,
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU shared by up to ${sharedBy} runs)` : time),
     layerColumns: ["layer", "type", "output shape", "parameters", "settings"],
     total: "total",
@@ -160,6 +160,20 @@ export const en = {
     images: "images",
     weightsTitle: "Weights of the pseudo-labelled images (certainty weighting)",
     onlineTitle: (id: string) => `${id}: per epoch`,
+    interruptedTitle: (id: string, planned: number) => `${id}, fixed recipe: per epoch until it was interrupted (of ${planned} planned)`,
+    seed: "seed",
+    interruptedPanels: ["share of unlabeled images ≥ threshold", "share of those pseudo-labels right", "test accuracy"],
+    interrupted: (f: InterruptedFacts) => {
+      const span = ([a, b]: [number, number], show: (x: number) => string) => (show(a) === show(b) ? show(a) : `${show(a)}-${show(b)}`);
+      const cause = f.cause === "host-lost" ? "the GPU host was lost with their checkpoints" : f.cause;
+      return `**${f.experiment}** with the fixed recipe: its ${seedsWord(f.seeds.length)} (${f.seeds.join(", ")}) stopped at epoch ${f.epochsRun} of ` +
+        `${f.epochsPlanned} (${cause}; ${f.device}, ${f.date}) and this project's GPU time ran out before they could run again. ` +
+        `Measured up to there, from the hidden labels: at epoch ${f.epochsRun}, ${span(f.maskRate, (x) => pct(x))} of the unlabeled images ` +
+        `passed the ${f.threshold} threshold and ${span(f.precision, (x) => pct(x, 0))} of those pseudo-labels were right` +
+        (f.precisionOnceMasked ? ` (${span(f.precisionOnceMasked, (x) => pct(x, 0))} over every epoch in which at least ${pct(f.maskedAtLeast)} passed, the first being epoch ${f.firstEpochMasked})` : "") +
+        `; test accuracy ${span(f.testAccuracy, acc)} with the learning rate still at ${f.learningRate} of its ${f.peakLearningRate} peak. ` +
+        "Its final accuracy was not measured, so it takes no part in the comparisons below.";
+    },
     teacherPanel: "Exercise 1 (round-0 teacher)",
     onlinePanel: "online (FixMatch-style)",
     curvesTitle: "Exercise 2: accuracy per epoch of each training run",

@@ -73,7 +73,7 @@ export const es: Phrases = {
     },
   },
   common: {
-    awaiting: (id) => `- **${id}** queda fuera: su receta cambió y aún no se ha ejecutado con la nueva (README, "Status of the exercises").`,
+    awaiting: (id) => `- **${id}** queda fuera: ninguna ejecución de su receta actual ha terminado (README, "Status of the exercises").`,
     time: (time: string, sharedBy: number | undefined) => (sharedBy ? `${time} (GPU compartida por hasta ${sharedBy} ejecuciones)` : time),
     layerColumns: ["capa", "tipo", "forma de la salida", "parámetros", "configuración"],
     total: "total",
@@ -173,6 +173,21 @@ export const es: Phrases = {
     images: "imágenes",
     weightsTitle: "Pesos de las imágenes pseudoetiquetadas (ponderación por certeza)",
     onlineTitle: (id) => `${id}: por época`,
+    interruptedTitle: (id, planned) => `${id}, receta corregida: por época hasta su interrupción (de ${planned} previstas)`,
+    seed: "semilla",
+    interruptedPanels: ["fracción sin etiquetar ≥ umbral", "fracción de esas pseudoetiquetas correcta", "precisión en test"],
+    interrupted: (f) => {
+      const span = ([a, b]: [number, number], show: (x: number) => string) => (show(a) === show(b) ? show(a) : `${show(a)}-${show(b)}`);
+      const cause = f.cause === "host-lost" ? "se perdió la máquina de GPU con sus puntos de control" : f.cause;
+      return `**${f.experiment}** con la receta corregida: ${f.seeds.length === 1 ? "su semilla" : `sus ${f.seeds.length} semillas`} (${f.seeds.join(", ")}) se ` +
+        `interrumpi${f.seeds.length === 1 ? "ó" : "eron"} en la época ${f.epochsRun} de ${f.epochsPlanned} (${cause}; ${f.device}, ${f.date}) y el tiempo de GPU ` +
+        `del proyecto se agotó antes de poder repetirl${f.seeds.length === 1 ? "a" : "as"}. Lo medido hasta ahí, con las etiquetas ocultas: en la época ` +
+        `${f.epochsRun}, el ${span(f.maskRate, (x) => pct(x))} de las imágenes sin etiquetar superaba el umbral ${f.threshold} y el ` +
+        `${span(f.precision, (x) => pct(x, 0))} de esas pseudoetiquetas era correcto` +
+        (f.precisionOnceMasked ? ` (${span(f.precisionOnceMasked, (x) => pct(x, 0))} en todas las épocas en que al menos el ${pct(f.maskedAtLeast)} lo superaba, desde la ${f.firstEpochMasked})` : "") +
+        `; precisión en test ${span(f.testAccuracy, acc)} con la tasa de aprendizaje aún en ${f.learningRate} de su máximo ${f.peakLearningRate}. ` +
+        "Su precisión final no se midió, así que no entra en las comparaciones de más abajo.";
+    },
     teacherPanel: "Ejercicio 1 (profesor de la ronda 0)",
     onlinePanel: "en línea (estilo FixMatch)",
     curvesTitle: "Ejercicio 2: precisión por época de cada entrenamiento",

@@ -1,0 +1,121 @@
+/**
+ * Runs that stopped before their last epoch and can no longer be resumed (their checkpoints were lost with the GPU
+ * host): what they measured up to there, read back from the runner's logs. They are never results: no final
+ * accuracy, no place in the summary or in any comparison. The notebooks show their curves, marked as interrupted.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { EpochRecord } from "../training/loop";
+import { resultsRoot, writeJsonAtomic } from "./results";
+
+/** Why a run stopped for good. */
+export type InterruptionCause = "host-lost";
+
+export interface InterruptedRun {
+  experiment: string;
+  seed: number;
+  profile: string;
+  configHash: string;
+  epochsPlanned: number;
+  /** Epochs 1 to n, consecutive, as the runner printed them (4 decimals; learning rate 3 significant digits). */
+  history: EpochRecord[];
+  cause: InterruptionCause;
+  device: string;
+  /** The commit the runner was built from, and the day it ran (the logs carry neither). */
+  commit: string;
+  date: string;
+  /** The log files it was read from, relative to the repository root, in epoch order. */
+  logs: string[];
+}
+
+/** One experiment's stretch of a runner's log: its header line and the epochs it printed. */
+export interface LoggedRun {
+  experiment: string;
+  seed: number;
+  profile: string;
+  configHash: string;
+  device: string;
+  epochsPlanned: number;
+  epochs: EpochRecord[];
+}
+
+const HEADER = /^experiment (\S+) \(.*\), seed (\d+), profile (\S+), config ([0-9a-f]+)$/;
+const DEVICE = /^backend: .*?, device: (.+)$/;
+const EPOCH = /^epoch (\d+)\/(\d+) {2}(.*) {2}lr (\S+) {2}([\d.]+) s$/;
+
+/**
+ * The runs in a log of `scripts/experiments.ts` (lib/training/progress.ts's epoch lines after lib/experiments'
+ * header line), in the order they appear. `source` names the log in errors.
+ */
+export function parseTrainingLog(text: string, source: string): LoggedRun[] {
+  const runs: LoggedRun[] = [];
+  let device = "";
+  for (const [index, line] of text.split("\n").entries()) {
+    const deviceLine = DEVICE.exec(line);
+    if (deviceLine) device = deviceLine[1];
+    const header = HEADER.exec(line);
+    if (header) {
+      runs.push({ experiment: header[1], seed: Number(header[2]), profile: header[3], configHash: header[4], device, epochsPlanned: 0, epochs: [] });
+    }
+    const epoch = EPOCH.exec(line);
+    if (!epoch) continue;
+    const run = runs[runs.length - 1];
+    if (!run) throw new Error(`${source}:${index + 1}: an epoch line before any "experiment ..." line; is this a log of scripts/experiments.ts?`);
+    run.epochsPlanned = Number(epoch[2]);
+    run.epochs.push({ epoch: Number(epoch[1]), ...metrics(epoch[3]), learningRate: Number(epoch[4]), seconds: Number(epoch[5]) } as EpochRecord);
+  }
+  return runs;
+}
+
+function metrics(text: string): Record<string, number> {
+  return Object.fromEntries(text.split(/ {2}/).map((pair) => {
+    const [name, value] = pair.split(" ");
+    return [name, Number(value)];
+  }));
+}
+
+/**
+ * One run, stitched from the stretches that several calls printed of it (a run resumes from its checkpoint in the
+ * next call). Every stretch must belong to the same experiment, seed, profile and configuration, and the epochs must
+ * follow each other from 1 without a gap.
+ */
+export function stitchRun(stretches: { run: LoggedRun; log: string }[], provenance: Pick<InterruptedRun, "cause" | "commit" | "date">): InterruptedRun {
+  if (stretches.length === 0) throw new Error("no log stretch given for the interrupted run");
+  const sorted = [...stretches].sort((a, b) => (a.run.epochs[0]?.epoch ?? 0) - (b.run.epochs[0]?.epoch ?? 0));
+  const first = sorted[0].run;
+  const key = (r: LoggedRun) => `${r.experiment} seed ${r.seed}, profile ${r.profile}, config ${r.configHash}, ${r.epochsPlanned} epochs`;
+  for (const { run, log } of sorted) {
+    if (key(run) !== key(first)) throw new Error(`${log} logs ${key(run)}, not ${key(first)}: give the logs of one run only`);
+  }
+  const history = sorted.flatMap(({ run }) => run.epochs);
+  history.forEach((record, index) => {
+    if (record.epoch !== index + 1) {
+      throw new Error(`${key(first)}: epoch ${index + 1} is missing from the logs (found epoch ${record.epoch} next); give every call's log`);
+    }
+  });
+  if (history.length >= first.epochsPlanned) throw new Error(`${key(first)} finished all its epochs: it is a result, not an interrupted run`);
+  return {
+    experiment: first.experiment, seed: first.seed, profile: first.profile, configHash: first.configHash, epochsPlanned: first.epochsPlanned,
+    history, ...provenance, device: first.device, logs: sorted.map(({ log }) => log),
+  };
+}
+
+export function interruptedRunPath(experiment: string, seed: number, root = resultsRoot()): string {
+  return path.join(root, "interrupted", experiment, `seed-${seed}.json`);
+}
+
+export function writeInterruptedRun(run: InterruptedRun, root = resultsRoot()): string {
+  const file = interruptedRunPath(run.experiment, run.seed, root);
+  writeJsonAtomic(file, run);
+  return file;
+}
+
+/** The interrupted runs of `experiment`, by seed. */
+export function readInterruptedRuns(experiment: string, root = resultsRoot()): InterruptedRun[] {
+  const dir = path.dirname(interruptedRunPath(experiment, 0, root));
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir)
+    .filter((name) => /^seed-\d+\.json$/.test(name))
+    .map((name) => JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) as InterruptedRun)
+    .sort((a, b) => a.seed - b.seed);
+}
