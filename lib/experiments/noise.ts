@@ -3,6 +3,8 @@
 // noise. With fewer than two seeds on either side there is no spread to measure, so nothing is claimed.
 // This module computes verdicts only; the report modules phrase them.
 
+import { mean, sampleSd } from "../stats";
+
 export type Verdict = "better" | "worse" | "within-noise";
 
 export interface Comparison {
@@ -18,14 +20,7 @@ export interface Comparison {
 /** Times the standard error a difference must exceed. */
 export const NOISE_RULE_FACTOR = 2;
 
-export const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
-
-/** Sample standard deviation (n - 1); null for fewer than two values. */
-export function sampleSd(xs: number[]): number | null {
-  if (xs.length < 2) return null;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
-}
+export { mean, sampleSd };
 
 /** Is `a` better than, worse than, or within noise of `b`? Each side lists one accuracy per seed. */
 export function compareSeeds(a: number[], b: number[]): Comparison {

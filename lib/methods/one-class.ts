@@ -40,6 +40,7 @@ import { StepInputs, TrainingTask, train } from "../training/loop";
 import { Rng } from "../training/rng";
 import { pausedOutcome, sgdTrainOptions } from "./recipe";
 import { newClassifier } from "./supervised";
+import { populationSd } from "../stats";
 
 export const ONE_CLASS_PARAMS: Params = {
   // A parameter, so results and checkpoints of the sigmoid version (another configuration hash) are never reused.
@@ -79,11 +80,6 @@ export function radiusOf(scores: Float32Array, nu: number): number {
 /** (1 / nu) * mean(max(0, r - score)). */
 export function oneClassLoss(scores: tf.Tensor, radius: number, nu: number): tf.Scalar {
   return tf.tidy(() => tf.div(tf.mean(tf.relu(tf.sub(radius, scores))), nu) as tf.Scalar);
-}
-
-function standardDeviation(values: Float32Array): number {
-  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  return Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, values.length));
 }
 
 /** Scores of `images[indices]` in inference mode, batch by batch. */
@@ -134,7 +130,7 @@ export function oneClassTask(
     async evaluate() {
       const scores = await scoreImages(model, images, labeled);
       const radius = radiusOf(scores, nu);
-      const spread = standardDeviation(scores);
+      const spread = populationSd(scores);
       const move = Math.abs(radius - state.radius) / (spread || 1);
       state.moves.push(move);
       state.radius = radius;

@@ -2,19 +2,13 @@
 // points beside their mean (with a mean ± sd bar when there are several), so a difference of half a point is
 // visible and its noise too.
 import type { SeededResult } from "../experiments/aggregate";
+import { sampleSd } from "../experiments/noise";
 import type { ResultRecord } from "../experiments/results";
 
 /** A result's runs: a seeded result's every seed, or the record itself. */
 export function runsOf(result: ResultRecord | SeededResult): ResultRecord[] {
   const runs = (result as SeededResult).runs;
   return Array.isArray(runs) && runs.length > 0 ? runs : [result];
-}
-
-/** Sample standard deviation (null below two values). */
-export function sampleSd(values: number[]): number | null {
-  if (values.length < 2) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1));
 }
 
 /**

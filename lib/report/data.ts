@@ -5,6 +5,7 @@ import type { StudyData } from "../data/study";
 import { GridTile, imageDataUri, imageGridHtml } from "../images";
 import { int, pct } from "./format";
 import { text } from "./text/index";
+import { mean, populationSd } from "../stats";
 
 /** Markdown table: how many images each part holds, in the full split and in this profile. */
 export function splitMarkdown(data: StudyData): string {
@@ -66,10 +67,8 @@ export function classBalanceChart(data: StudyData): TopLevelSpec {
 export function classBalanceMarkdown(data: StudyData): string {
   const rows = labeledClassCounts(data).sort((a, b) => a.count - b.count);
   const counts = rows.map((r) => r.count);
-  const mean = counts.reduce((a, b) => a + b, 0) / counts.length;
-  const sd = Math.sqrt(counts.reduce((s, c) => s + (c - mean) ** 2, 0) / counts.length);
   const fmt = (r: { name: string; count: number }) => `${r.name} (${r.count})`;
-  return text().data.balance(mean, sd, rows.slice(0, 3).map(fmt).join(", "), rows.slice(-3).reverse().map(fmt).join(", "));
+  return text().data.balance(mean(counts), populationSd(counts), rows.slice(0, 3).map(fmt).join(", "), rows.slice(-3).reverse().map(fmt).join(", "));
 }
 
 /** HTML grid of the first labeled image of `count` classes, captioned with the class name. */
