@@ -80,7 +80,7 @@ const oneClass = seeded("ex5-oneclass", [0.1], {
     scoreHistogram: { lo: 0, hi: 1, labeled: [1, 5, 3], unlabeled: [2, 4, 4] }, typicalUnlabeled: { most: [], least: [] }, tiesAtRadius: 0,
   },
 });
-const ex5Softmatch = seeded("ex5-selftrain-confidence-t0.5", [0.567, 0.572], { exercise: 5, method: "self-training" });
+const ex5SelftrainT05 = seeded("ex5-selftrain-confidence-t0.5", [0.567, 0.572], { exercise: 5, method: "self-training" });
 const contrastive = seeded("ex6-contrastive-joint", [0.44], {
   exercise: 6, method: "contrastive-one-step", params: { contrastiveClusters: 10 },
   history: history(3, (e) => ({
@@ -99,7 +99,7 @@ const data = {
 
 const pairs = [
   { exercise: 1, before: ex1, after: null },
-  { exercise: 2, before: softmatch, after: ex5Softmatch },
+  { exercise: 2, before: softmatch, after: ex5SelftrainT05 },
 ];
 
 const charts: [string, TopLevelSpec][] = [
@@ -113,7 +113,7 @@ const charts: [string, TopLevelSpec][] = [
   ["scoreHistogramChart", scoreHistogramChart(oneClass)],
   ["removedByClassChart", removedByClassChart(oneClass, data.cifar.fineNames)],
   ["beforeAfterChart", beforeAfterChart(pairs)],
-  ["studyComparisonChart", studyComparisonChart([ex1, softmatch, fixmatch, oneClass, ex5Softmatch])],
+  ["studyComparisonChart", studyComparisonChart([ex1, softmatch, fixmatch, oneClass, ex5SelftrainT05])],
   ["lossPartsChart", lossPartsChart([contrastive])],
   ["clusterSizesChart", clusterSizesChart([contrastive])],
   ["probeChart", probeChart([contrastive])],
@@ -157,7 +157,7 @@ describe("report charts", () => {
     assert.equal(values(seeds).filter((r) => r.category === "Ex1: ex1-supervised").length, 3);
     assert.deepEqual(values(layerNamed(spec, "mean ± sd")[0]).map((r) => r.category), ["Ex1: ex1-supervised", "Ex2: ex2-selftrain-softmatch", "Ex2: ex2-selftrain-softmatch"]);
     const [means] = layerNamed(spec, "mean");
-    assert.deepEqual(values(means).map((r) => r.mean), [ex1.testAccuracy, softmatch.testAccuracy, ex5Softmatch.testAccuracy]);
+    assert.deepEqual(values(means).map((r) => r.mean), [ex1.testAccuracy, softmatch.testAccuracy, ex5SelftrainT05.testAccuracy]);
 
     const study = studyComparisonChart([ex1, fixmatch]);
     assert.equal(layerNamed(study, "seeds").length, 2, "a seeds layer in the test and the train panel");
@@ -184,10 +184,10 @@ describe("report charts", () => {
   });
 
   it("keeps the one-class network out of the classifiers' comparison", () => {
-    const chart = studyComparisonChart([ex1, oneClass, ex5Softmatch]);
+    const chart = studyComparisonChart([ex1, oneClass, ex5SelftrainT05]);
     assert.deepEqual(findAll(chart, (o) => o.category === "ex5-oneclass"), []);
     assert.ok(findAll(chart, (o) => o.category === "ex5-selftrain-confidence-t0.5").length > 0);
-    const table = studyComparisonTable([ex1, oneClass, ex5Softmatch]);
+    const table = studyComparisonTable([ex1, oneClass, ex5SelftrainT05]);
     assert.doesNotMatch(table, /ex5-oneclass/);
     assert.match(table, /ex5-selftrain-confidence-t0.5/);
   });
