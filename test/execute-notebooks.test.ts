@@ -126,6 +126,17 @@ describe("execute-notebooks", () => {
     for (const folder of [path.dirname(first), os.homedir()]) assert.ok(!a.includes(`${folder}/`) && !a.includes(`${folder}\n`), folder);
   });
 
+  it("keeps every output of a burst far beyond zeromq's high-water mark, in order, and ends", async () => {
+    const outDir = temporaryDir();
+    const run = await execute([path.join(FIXTURES, "floods-iopub.ipynb"), "--out", outDir], process.env, 90_000);
+    assert.equal(run.status, 0, run.stderr);
+    const [lines, displays, after] = readCodeCells(path.join(outDir, "floods-iopub.ipynb"));
+    assert.equal(streamText(lines.outputs), Array.from({ length: 20000 }, (_, i) => `${i}\n`).join(""));
+    assert.deepEqual(displays.outputs.map((o) => (o.output_type === "display_data" ? joinLines(o.data["text/plain"] as string[]) : o.output_type)),
+      Array.from({ length: 3000 }, (_, i) => `display ${i}`));
+    assert.equal(streamText(after.outputs), "after the flood\n");
+  });
+
   it("stops at a failing cell, names it and saves the notebook up to there", async () => {
     const outDir = temporaryDir();
     const fixture = path.join(FIXTURES, "second-cell-throws.ipynb");
@@ -190,7 +201,8 @@ describe("kernel start", () => {
     const port = await takenPort();
     const chosen: number[][] = [];
     const choosePorts = async () => {
-      chosen.push(chosen.length === 0 ? [await freePorts(4), port].flat() : await freePorts(5));
+      // The shell port: a kernel without it cannot answer (one without its heartbeat port still can, and is kept).
+      chosen.push(chosen.length === 0 ? [port, ...await freePorts(4)] : await freePorts(5));
       return chosen[chosen.length - 1];
     };
     const { kernel, client, info } = await startKernel(temporaryDir(), undefined, choosePorts);

@@ -20,11 +20,14 @@ interface PendingReply {
 }
 
 const HANDSHAKE_RETRY_MS = 500;
+/** How long outputs may pause after an execute_reply before the idle status is taken as lost. */
+const IOPUB_QUIET_MS = 30_000;
 
 export class KernelClient {
   private readonly session = randomUUID();
   private readonly shell = new zmq.Dealer({ linger: 0 });
-  private readonly iopub = new zmq.Subscriber({ linger: 0 });
+  /** No high-water mark: at zeromq's default (1,000 messages) a burst of outputs beyond it would be dropped. */
+  private readonly iopub = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: 0 });
   private readonly pending = new Map<string, PendingReply>();
   /** iopub messages are routed by the msg_id of the request that caused them. */
   private readonly iopubHandlers = new Map<string, IopubHandler>();
@@ -73,14 +76,25 @@ export class KernelClient {
     });
     let markIdle = () => {};
     const idle = new Promise<void>((resolve) => { markIdle = resolve; });
+    let lastHeard = Date.now();
     this.iopubHandlers.set(request.header.msg_id, (message) => {
+      lastHeard = Date.now();
       if (message.header.msg_type === "status") {
         if (message.content.execution_state === "idle") markIdle();
       } else {
         onOutput(message);
       }
     });
-    const [reply] = await Promise.all([this.request(request), idle]);
+    const reply = await this.request(request);
+    // The idle status comes after the reply, on iopub. Should it be lost, fail rather than wait for ever.
+    let idleArrived = false;
+    void idle.then(() => { idleArrived = true; });
+    while (!idleArrived) {
+      if (Date.now() - lastHeard > IOPUB_QUIET_MS) {
+        throw new Error(`the kernel answered but its outputs stopped ${IOPUB_QUIET_MS / 1000} s before its idle status came: some were lost on iopub`);
+      }
+      await Promise.race([idle, delay(HANDSHAKE_RETRY_MS)]);
+    }
     return reply;
   }
 

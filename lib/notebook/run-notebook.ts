@@ -31,6 +31,7 @@ export class NotebookFailure extends Error {
   }
 }
 
+/** A tslab kernel answers in about 2 s on a 2-core machine; 60 s leaves room for a loaded one. */
 const KERNEL_START_TIMEOUT_SECONDS = 60;
 /** Starts tried when another process takes one of the kernel's ports before it listens. */
 const KERNEL_START_ATTEMPTS = 3;
@@ -91,7 +92,11 @@ export async function startKernel(folder: string, signal: AbortSignal | undefine
     const kernel = await KernelProcess.start(folder, { ports: await choosePorts() });
     const client = new KernelClient(kernel.connection);
     try {
-      const info = await guard(client.kernelInfo(), kernel, signal, KERNEL_START_TIMEOUT_SECONDS,
+      // A taken shell or iopub port keeps kernel_info unanswered. A taken control, stdin or heartbeat port does not,
+      // and this client uses none of them (interrupts go by signal): reported after the answer, it is ignored.
+      const portTaken = new Promise<never>((_, reject) => { void kernel.portTaken.then((port) => reject(new PortTaken(port))); });
+      portTaken.catch(() => {});  // After a start the report concerns a port this client does not use.
+      const info = await guard(Promise.race([client.kernelInfo(), portTaken]), kernel, signal, KERNEL_START_TIMEOUT_SECONDS,
         `the kernel did not answer kernel_info_request within ${KERNEL_START_TIMEOUT_SECONDS} s`);
       return { kernel, client, info };
     } catch (error) {
@@ -152,7 +157,6 @@ async function guard<T>(
   const stops = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(timeoutMessage)), timeoutSeconds * 1000);
     void kernel.exited.then((exit) => reject(new Error(describeExit(exit))));
-    void kernel.portTaken.then((port) => reject(new PortTaken(port)));
     onAbort = () => reject(new Error(`interrupted (${String(signal?.reason ?? "aborted")})`));
     if (signal?.aborted) onAbort();
     signal?.addEventListener("abort", onAbort);
