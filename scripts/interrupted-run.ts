@@ -35,8 +35,9 @@ function main(): void {
     }
   }
   if (bySeed.size === 0) throw new Error(`no epoch of ${experiment} in ${positionals.join(", ")}`);
-  for (const stretches of bySeed.values()) {
-    const run = stitchRun(stretches, { cause: cause as InterruptionCause, commit, date });
+  // Every seed is checked before any file is written: a bad log leaves nothing half done.
+  const runs = [...bySeed.values()].map((stretches) => stitchRun(stretches, { cause: cause as InterruptionCause, commit, date }));
+  for (const run of runs) {
     const file = writeInterruptedRun(run);
     console.log(`${path.relative(projectRoot(), file)}: seed ${run.seed}, epochs 1-${run.history.length} of ${run.epochsPlanned} (${run.logs.join(", ")})`);
   }

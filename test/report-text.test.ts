@@ -351,7 +351,7 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
     "ex2.roundsChart": ex2m.roundsChart(g.ex2, g.ex1),
     "ex2.weightHistogramChart": ex2m.weightHistogramChart(g.ex2),
     "ex2.onlineChart": ex2m.onlineChart(online),
-    "ex2.interruptedMarkdown": ex2m.interruptedMarkdown(interrupted, online.params),
+    "ex2.interruptedMarkdown": ex2m.interruptedMarkdown(interrupted),
     "ex2.interruptedChart": ex2m.interruptedChart(interrupted),
     "ex2.ex2ParametersAnswer": ex2m.ex2ParametersAnswer(g.ex2),
     "ex2.ex2AccuracyTable": ex2m.ex2AccuracyTable(g.ex2, g.ex1),
@@ -396,7 +396,7 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
 
 /** Exports of the report modules that produce no reader-facing text (facts, data and lookups). */
 const NOT_TEXT = new Set([
-  "common.acc", "common.devicesOf", "common.int", "common.minutes", "common.pct", "data.labeledClassCounts", "ex1.ex1Facts", "ex2.ex2ConclusionFacts", "ex2.interruptedFacts",
+  "common.acc", "common.devicesOf", "common.int", "common.minutes", "common.pct", "data.labeledClassCounts", "ex1.ex1Facts", "ex2.ex2ConclusionFacts", "ex2.interruptedFacts", "ex2.interruptedOnlineRuns",
   "autoencoder.autoencoderStage", "autoencoder.ex3Facts", "autoencoder.ex4Facts", "one-class.ex5Facts", "one-class.ex5RepeatedFacts",
   "contrastive.contrastiveStage", "contrastive.autoencoderCounterpart", "contrastive.pretrainingFacts", "contrastive.twoStepFacts",
   "contrastive.jointFacts", "contrastive.readContrastiveAblations", "summary.classifiers",

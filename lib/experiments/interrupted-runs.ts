@@ -61,17 +61,25 @@ export function parseTrainingLog(text: string, source: string): LoggedRun[] {
     if (!epoch) continue;
     const run = runs[runs.length - 1];
     if (!run) throw new Error(`${source}:${index + 1}: an epoch line before any "experiment ..." line; is this a log of scripts/experiments.ts?`);
+    const where = `${source}:${index + 1}`;
     run.epochsPlanned = Number(epoch[2]);
-    run.epochs.push({ epoch: Number(epoch[1]), ...metrics(epoch[3]), learningRate: Number(epoch[4]), seconds: Number(epoch[5]) } as EpochRecord);
+    run.epochs.push({ epoch: Number(epoch[1]), ...metrics(epoch[3], where), learningRate: number(epoch[4], where), seconds: Number(epoch[5]) } as EpochRecord);
   }
   return runs;
 }
 
-function metrics(text: string): Record<string, number> {
+function metrics(text: string, where: string): Record<string, number> {
   return Object.fromEntries(text.split(/ {2}/).map((pair) => {
-    const [name, value] = pair.split(" ");
-    return [name, Number(value)];
+    const [name, value, extra] = pair.split(" ");
+    if (!name || extra !== undefined) throw new Error(`${where}: "${pair}" is not "name value"; is the log cut or changed?`);
+    return [name, number(value, where)];
   }));
+}
+
+function number(text: string | undefined, where: string): number {
+  const value = Number(text);
+  if (text === undefined || text === "" || !Number.isFinite(value)) throw new Error(`${where}: "${text}" is not a number; is the log cut or changed?`);
+  return value;
 }
 
 /**
@@ -89,14 +97,15 @@ export function stitchRun(stretches: { run: LoggedRun; log: string }[], provenan
   }
   const history = sorted.flatMap(({ run }) => run.epochs);
   history.forEach((record, index) => {
-    if (record.epoch !== index + 1) {
+    if (record.epoch < index + 1) throw new Error(`${key(first)}: epoch ${record.epoch} appears twice in the logs; give each call's log once`);
+    if (record.epoch > index + 1) {
       throw new Error(`${key(first)}: epoch ${index + 1} is missing from the logs (found epoch ${record.epoch} next); give every call's log`);
     }
   });
   if (history.length >= first.epochsPlanned) throw new Error(`${key(first)} finished all its epochs: it is a result, not an interrupted run`);
   return {
     experiment: first.experiment, seed: first.seed, profile: first.profile, configHash: first.configHash, epochsPlanned: first.epochsPlanned,
-    history, ...provenance, device: first.device, logs: sorted.map(({ log }) => log),
+    history, cause: provenance.cause, device: first.device, commit: provenance.commit, date: provenance.date, logs: sorted.map(({ log }) => log),
   };
 }
 
@@ -110,12 +119,26 @@ export function writeInterruptedRun(run: InterruptedRun, root = resultsRoot()): 
   return file;
 }
 
-/** The interrupted runs of `experiment`, by seed. */
-export function readInterruptedRuns(experiment: string, root = resultsRoot()): InterruptedRun[] {
+/** The interrupted runs of `experiment` in `profile`, by seed. */
+export function readInterruptedRuns(experiment: string, profile: string, root = resultsRoot()): InterruptedRun[] {
   const dir = path.dirname(interruptedRunPath(experiment, 0, root));
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir)
     .filter((name) => /^seed-\d+\.json$/.test(name))
-    .map((name) => JSON.parse(fs.readFileSync(path.join(dir, name), "utf8")) as InterruptedRun)
+    .map((name) => readInterruptedRun(path.join(dir, name)))
+    .filter((run) => run.profile === profile)
     .sort((a, b) => a.seed - b.seed);
+}
+
+function readInterruptedRun(file: string): InterruptedRun {
+  let run: Partial<InterruptedRun>;
+  try {
+    run = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<InterruptedRun>;
+  } catch (e) {
+    throw new Error(`${file} is not valid JSON (${(e as Error).message}): restore it from git or write it again with scripts/interrupted-run.ts`);
+  }
+  if (typeof run.experiment !== "string" || typeof run.seed !== "number" || typeof run.profile !== "string" || !Array.isArray(run.history)) {
+    throw new Error(`${file} is not an interrupted run (experiment, seed, profile, history): restore it from git or write it again with scripts/interrupted-run.ts`);
+  }
+  return run as InterruptedRun;
 }

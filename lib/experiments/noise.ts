@@ -20,7 +20,6 @@ export interface Comparison {
 /** Times the standard error a difference must exceed. */
 export const NOISE_RULE_FACTOR = 2;
 
-export { mean, sampleSd };
 
 /** Is `a` better than, worse than, or within noise of `b`? Each side lists one accuracy per seed. */
 export function compareSeeds(a: number[], b: number[]): Comparison {

@@ -2,7 +2,7 @@
 // points beside their mean (with a mean ± sd bar when there are several), so a difference of half a point is
 // visible and its noise too.
 import type { SeededResult } from "../experiments/aggregate";
-import { sampleSd } from "../experiments/noise";
+import { sampleSd } from "../stats";
 import type { ResultRecord } from "../experiments/results";
 
 /** A result's runs: a seeded result's every seed, or the record itself. */

@@ -2,11 +2,12 @@
 // verdicts are computed here, phrased by lib/report/text.
 import type { TopLevelSpec } from "vega-lite";
 import type { SeededResult } from "../experiments/aggregate";
-import { EXPERIMENTS_BY_ID } from "../experiments/registry";
-import type { InterruptedRun } from "../experiments/interrupted-runs";
+import { EXPERIMENTS, EXPERIMENTS_BY_ID } from "../experiments/registry";
+import { type InterruptedRun, readInterruptedRuns } from "../experiments/interrupted-runs";
 import type { ResultRecord } from "../experiments/results";
 import { withPseudoPrecision } from "../methods/fixmatch";
 import type { RoundReport } from "../methods/self-training";
+import type { EpochRecord } from "../training/loop";
 import { REFERENCE_SOLUTION } from "./reference";
 import { accuracyDomain, runsOf } from "./chart-helpers";
 import { acc, int, pct, provenanceLine, testCell, timeOf, titleOf } from "./common";
@@ -303,24 +304,38 @@ export function ex2LearningCurves(results: SeededResult[], ex1: ResultRecord): T
   } as TopLevelSpec;
 }
 
-/** What the interrupted runs of the online variant measured up to where they stopped (their seeds together). */
+/**
+ * The interrupted runs of Exercise 2's experiments that await a finished run, in `profile`: one group of seeds per
+ * experiment (lib/experiments/interrupted-runs.ts).
+ */
+export function interruptedOnlineRuns(profile: string, root?: string): InterruptedRun[][] {
+  return EXPERIMENTS.filter((e) => e.exercise === 2 && e.awaitingRun)
+    .map((e) => readInterruptedRuns(e.id, profile, root))
+    .filter((runs) => runs.length > 0);
+}
+
+/** What one experiment's interrupted runs measured up to where they stopped (their seeds together). */
 export interface InterruptedFacts {
   experiment: string;
   seeds: number[];
+  /** The epochs the seeds stopped at: [first, last]. */
+  stoppedAt: [number, number];
+  /** The last epoch every seed reached: the figures below are at it. */
   epochsRun: number;
   epochsPlanned: number;
   cause: InterruptedRun["cause"];
   device: string;
-  date: string;
+  dates: [string, string];
   threshold: number;
-  /** At the last epoch run, over the seeds: [min, max]. */
+  /** At epoch epochsRun, over the seeds: [min, max]. */
   maskRate: [number, number];
-  precision: [number, number];
+  /** Over the seeds with a confident pseudo-label at epoch epochsRun; null when none had one. */
+  precision: [number, number] | null;
   testAccuracy: [number, number];
   /** Over every epoch (every seed) where at least MASKED_FOR_PRECISION of the unlabeled images passed the threshold. */
   precisionOnceMasked: [number, number] | null;
   firstEpochMasked: number | null;
-  /** The mask rate from which precisionOnceMasked counts an epoch. */
+  /** The mask rate from which an epoch's precision is counted (and charted). */
   maskedAtLeast: number;
   learningRate: number;
   peakLearningRate: number;
@@ -331,44 +346,59 @@ export const MASKED_FOR_PRECISION = 0.005;
 
 const range = (values: number[]): [number, number] => [Math.min(...values), Math.max(...values)];
 
-export function interruptedFacts(runs: InterruptedRun[], params: Record<string, unknown>): InterruptedFacts | null {
+function numberParam(experiment: string, params: Record<string, unknown>, name: string): number {
+  const value = params[name];
+  if (typeof value !== "number") throw new Error(`${experiment}'s parameters have no number "${name}" (lib/experiments/registry.ts)`);
+  return value;
+}
+
+export function interruptedFacts(runs: InterruptedRun[]): InterruptedFacts | null {
   if (runs.length === 0) return null;
+  const experiment = runs[0].experiment;
+  const params = EXPERIMENTS_BY_ID.get(experiment)?.params;
+  if (!params) throw new Error(`interrupted runs of ${experiment}, which is not in the registry: delete results/interrupted/${experiment}`);
   const epochsRun = Math.min(...runs.map((r) => r.history.length));
   const histories = runs.map((r) => r.history.slice(0, epochsRun).map(withPseudoPrecision));
   const last = histories.map((h) => h[h.length - 1]);
+  const confident = last.filter((h) => h.maskRate > 0);
   const masked = histories.flat().filter((h) => h.maskRate >= MASKED_FOR_PRECISION);
   return {
-    experiment: runs[0].experiment,
+    experiment,
     seeds: runs.map((r) => r.seed),
+    stoppedAt: range(runs.map((r) => r.history.length)),
     epochsRun,
     epochsPlanned: runs[0].epochsPlanned,
     cause: runs[0].cause,
     device: [...new Set(runs.map((r) => r.device.split(",")[0]))].join(" / "),
-    date: [...new Set(runs.map((r) => r.date))].sort().join(" – "),
-    threshold: params.threshold as number,
+    dates: [runs.map((r) => r.date).sort()[0], runs.map((r) => r.date).sort().reverse()[0]],
+    threshold: numberParam(experiment, params, "threshold"),
     maskRate: range(last.map((h) => h.maskRate)),
-    precision: range(last.map((h) => h.pseudoPrecision)),
+    precision: confident.length > 0 ? range(confident.map((h) => h.pseudoPrecision)) : null,
     testAccuracy: range(last.map((h) => h.testAccuracy)),
     precisionOnceMasked: masked.length > 0 ? range(masked.map((h) => h.pseudoPrecision)) : null,
     firstEpochMasked: masked.length > 0 ? Math.min(...masked.map((h) => h.epoch)) : null,
     maskedAtLeast: MASKED_FOR_PRECISION,
     learningRate: Math.max(...last.map((h) => h.learningRate)),
-    peakLearningRate: params.peakLearningRate as number,
+    peakLearningRate: numberParam(experiment, params, "peakLearningRate"),
   };
 }
 
-/** The interrupted runs in words: where they stopped, why, and what they had measured by then. */
-export function interruptedMarkdown(runs: InterruptedRun[], params: Record<string, unknown>): string {
-  const facts = interruptedFacts(runs, params);
+/** One experiment's interrupted runs in words: where they stopped, why, and what they had measured by then. */
+export function interruptedMarkdown(runs: InterruptedRun[]): string {
+  const facts = interruptedFacts(runs);
   return facts ? text().ex2.interrupted(facts) : "";
 }
 
-/** Mask rate, pseudo-label precision and test accuracy per epoch of the interrupted runs, one line per seed. */
+/**
+ * Mask rate, pseudo-label precision and test accuracy per epoch of one experiment's interrupted runs, one line per
+ * seed; the precision only where at least MASKED_FOR_PRECISION passed the threshold (as the text counts it).
+ */
 export function interruptedChart(runs: InterruptedRun[]): TopLevelSpec {
   const t = text().ex2;
   const series = (["maskRate", "pseudoPrecision", "testAccuracy"] as const).map((k, i): [string, string] => [k, t.interruptedPanels[i]]);
+  const shown = (h: EpochRecord, k: string) => k !== "pseudoPrecision" || h.maskRate >= MASKED_FOR_PRECISION;
   const rows = runs.flatMap((r) => r.history.map(withPseudoPrecision).flatMap((h) =>
-    series.map(([k, label]) => ({ epoch: h.epoch, series: label, seed: String(r.seed), value: h[k] }))));
+    series.filter(([k]) => shown(h, k)).map(([k, label]) => ({ epoch: h.epoch, series: label, seed: String(r.seed), value: h[k] }))));
   const planned = Math.max(...runs.map((r) => r.epochsPlanned));
   return {
     title: t.interruptedTitle(runs[0]?.experiment ?? "", planned),

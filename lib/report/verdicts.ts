@@ -2,7 +2,8 @@
 // two experiments is better or worse only beyond two standard errors over their seeds. The language modules phrase
 // these facts; nothing here is text.
 import { testAccuracies, type SeededResult } from "../experiments/aggregate";
-import { compareSeeds, mean, sampleSd, type Comparison } from "../experiments/noise";
+import { compareSeeds, type Comparison } from "../experiments/noise";
+import { mean, sampleSd } from "../stats";
 
 /** Mean, sample standard deviation (null with one seed) and number of seeds of a per-seed measure. */
 export interface Spread {

@@ -166,12 +166,15 @@ export const en = {
     interrupted: (f: InterruptedFacts) => {
       const span = ([a, b]: [number, number], show: (x: number) => string) => (show(a) === show(b) ? show(a) : `${show(a)}-${show(b)}`);
       const cause = f.cause === "host-lost" ? "the GPU host was lost with their checkpoints" : f.cause;
-      return `**${f.experiment}** with the fixed recipe: its ${seedsWord(f.seeds.length)} (${f.seeds.join(", ")}) stopped at epoch ${f.epochsRun} of ` +
-        `${f.epochsPlanned} (${cause}; ${f.device}, ${f.date}) and this project's GPU time ran out before they could run again. ` +
+      const stopped = f.stoppedAt[0] === f.stoppedAt[1] ? `stopped at epoch ${f.stoppedAt[0]}` : `stopped at epochs ${span(f.stoppedAt, String)}`;
+      return `**${f.experiment}** with the fixed recipe: its ${seedsWord(f.seeds.length)} (${f.seeds.join(", ")}) ${stopped} of ${f.epochsPlanned} ` +
+        `(${cause}; ${f.device}, ${f.dates[0] === f.dates[1] ? f.dates[0] : `${f.dates[0]} to ${f.dates[1]}`}). ` +
+        (f.stoppedAt[0] === f.stoppedAt[1] ? "" : `The figures are at epoch ${f.epochsRun}, the last every seed reached. `) +
         `Measured up to there, from the hidden labels: at epoch ${f.epochsRun}, ${span(f.maskRate, (x) => pct(x))} of the unlabeled images ` +
-        `passed the ${f.threshold} threshold and ${span(f.precision, (x) => pct(x, 0))} of those pseudo-labels were right` +
-        (f.precisionOnceMasked ? ` (${span(f.precisionOnceMasked, (x) => pct(x, 0))} over every epoch in which at least ${pct(f.maskedAtLeast)} passed, the first being epoch ${f.firstEpochMasked})` : "") +
-        `; test accuracy ${span(f.testAccuracy, acc)} with the learning rate still at ${f.learningRate} of its ${f.peakLearningRate} peak. ` +
+        `passed the ${f.threshold} threshold` +
+        (f.precision ? ` and ${span(f.precision, (x) => pct(x, 0))} of those pseudo-labels were right` : "") +
+        (f.precisionOnceMasked ? ` (${span(f.precisionOnceMasked, (x) => pct(x, 0))} over every epoch in which at least ${pct(f.maskedAtLeast)} passed, the first being epoch ${f.firstEpochMasked}; the chart shows those epochs)` : "") +
+        `; test accuracy ${span(f.testAccuracy, acc)}, at a learning rate of ${f.learningRate} (peak ${f.peakLearningRate}). ` +
         "Its final accuracy was not measured, so it takes no part in the comparisons below.";
     },
     teacherPanel: "Exercise 1 (round-0 teacher)",

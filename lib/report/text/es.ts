@@ -175,17 +175,20 @@ export const es: Phrases = {
     onlineTitle: (id) => `${id}: por época`,
     interruptedTitle: (id, planned) => `${id}, receta corregida: por época hasta su interrupción (de ${planned} previstas)`,
     seed: "semilla",
-    interruptedPanels: ["fracción sin etiquetar ≥ umbral", "fracción de esas pseudoetiquetas correcta", "precisión en test"],
+    interruptedPanels: ["fracción de imágenes sin etiquetar ≥ umbral", "fracción correcta de esas pseudoetiquetas", "precisión en test"],
     interrupted: (f) => {
       const span = ([a, b]: [number, number], show: (x: number) => string) => (show(a) === show(b) ? show(a) : `${show(a)}-${show(b)}`);
       const cause = f.cause === "host-lost" ? "se perdió la máquina de GPU con sus puntos de control" : f.cause;
-      return `**${f.experiment}** con la receta corregida: ${f.seeds.length === 1 ? "su semilla" : `sus ${f.seeds.length} semillas`} (${f.seeds.join(", ")}) se ` +
-        `interrumpi${f.seeds.length === 1 ? "ó" : "eron"} en la época ${f.epochsRun} de ${f.epochsPlanned} (${cause}; ${f.device}, ${f.date}) y el tiempo de GPU ` +
-        `del proyecto se agotó antes de poder repetirl${f.seeds.length === 1 ? "a" : "as"}. Lo medido hasta ahí, con las etiquetas ocultas: en la época ` +
-        `${f.epochsRun}, el ${span(f.maskRate, (x) => pct(x))} de las imágenes sin etiquetar superaba el umbral ${f.threshold} y el ` +
-        `${span(f.precision, (x) => pct(x, 0))} de esas pseudoetiquetas era correcto` +
-        (f.precisionOnceMasked ? ` (${span(f.precisionOnceMasked, (x) => pct(x, 0))} en todas las épocas en que al menos el ${pct(f.maskedAtLeast)} lo superaba, desde la ${f.firstEpochMasked})` : "") +
-        `; precisión en test ${span(f.testAccuracy, acc)} con la tasa de aprendizaje aún en ${f.learningRate} de su máximo ${f.peakLearningRate}. ` +
+      const one = f.seeds.length === 1;
+      const stopped = f.stoppedAt[0] === f.stoppedAt[1] ? `en la época ${f.stoppedAt[0]}` : `en las épocas ${span(f.stoppedAt, String)}`;
+      return `**${f.experiment}** con la receta corregida: ${one ? "su semilla" : `sus ${f.seeds.length} semillas`} (${f.seeds.join(", ")}) se ` +
+        `interrumpi${one ? "ó" : "eron"} ${stopped} de ${f.epochsPlanned} (${cause}; ${f.device}, ${f.dates[0] === f.dates[1] ? f.dates[0] : `del ${f.dates[0]} al ${f.dates[1]}`}). ` +
+        (f.stoppedAt[0] === f.stoppedAt[1] ? "" : `Las cifras son de la época ${f.epochsRun}, la última a la que llegaron todas. `) +
+        `Lo medido hasta ahí, con las etiquetas ocultas: en la época ${f.epochsRun}, el ${span(f.maskRate, (x) => pct(x))} de las imágenes sin ` +
+        `etiquetar superaba el umbral ${f.threshold}` +
+        (f.precision ? ` y el ${span(f.precision, (x) => pct(x, 0))} de esas pseudoetiquetas era correcto` : "") +
+        (f.precisionOnceMasked ? ` (${span(f.precisionOnceMasked, (x) => pct(x, 0))} en todas las épocas en que al menos el ${pct(f.maskedAtLeast)} lo superaba, desde la época ${f.firstEpochMasked}; el gráfico muestra esas épocas)` : "") +
+        `; precisión en test ${span(f.testAccuracy, acc)}, con una tasa de aprendizaje de ${f.learningRate} (máximo ${f.peakLearningRate}). ` +
         "Su precisión final no se midió, así que no entra en las comparaciones de más abajo.";
     },
     teacherPanel: "Ejercicio 1 (profesor de la ronda 0)",
