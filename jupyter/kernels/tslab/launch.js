@@ -9,17 +9,17 @@ if (!fs.existsSync(tslabMain)) {
   console.error(`tslab kernel: ${tslabMain} is missing. Run \`npm ci\` in ${repoRoot}, then restart the kernel.`);
   process.exit(1);
 }
-// tslab sends every output on its iopub socket without waiting for the previous send, but zeromq 6 allows one send
-// in progress per socket and throws "Socket is busy writing" (EBUSY) at the next: under a burst of outputs (a loop of
-// console.log, a busy machine) messages are lost, the cell's final "idle" status among them, and a client waiting for
-// it waits for ever. Each send here waits for the one before it, in order; and with no high-water mark (zeromq's
-// default, 1,000 messages per subscriber, drops the newest once a client falls behind: 2,512 of 3,000 lines arrived).
+// tslab sends on its sockets without waiting for the previous send, but zeromq 6 allows one send in progress per
+// socket and throws "Socket is busy writing" (EBUSY) at the next: under a burst (a loop of console.log, a busy
+// machine, replies to a client's repeated kernel_info requests) messages are lost, a cell's final "idle" status among
+// them, and a client waiting for it waits for ever. Here each send waits for the one before it, in order; and the
+// output channel has no high-water mark (zeromq's default, 1,000 messages per subscriber, drops the newest once a
+// client falls behind: 2,512 of 3,000 lines arrived).
 const zmq = require(require.resolve("zeromq", { paths: [path.dirname(tslabMain)] }));
-const { Publisher } = zmq;
 const previousSends = new WeakMap();  // (zeromq's sockets take no new properties)
-zmq.Publisher = class OrderedPublisher extends Publisher {
+const inOrder = (Socket, fixedOptions) => class extends Socket {
   constructor(options) {
-    super({ ...options, sendHighWaterMark: 0 });
+    super({ ...options, ...fixedOptions });
   }
 
   send(message) {
@@ -28,4 +28,6 @@ zmq.Publisher = class OrderedPublisher extends Publisher {
     return sent;
   }
 };
+zmq.Publisher = inOrder(zmq.Publisher, { sendHighWaterMark: 0 });  // iopub: every output
+zmq.Router = inOrder(zmq.Router, {});  // shell, control, stdin: the replies
 require(tslabMain).main();
