@@ -11,6 +11,7 @@ import { en } from "../lib/report/text/en";
 import { interruptedChart, interruptedFacts, interruptedMarkdown, interruptedOnlineRuns } from "../lib/report/ex2";
 import type { EpochRecord } from "../lib/training/loop";
 import { formatRecord } from "../lib/training/progress";
+import { inEnglish } from "./helpers/report-lang";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 const RESULTS = path.join(REPO_ROOT, "results");
@@ -115,16 +116,6 @@ describe("the interrupted runs in the report", () => {
     experiment: "ex2-fixmatch-confidence", seed, profile: "full", configHash: "abc", epochsPlanned: 30, history: records,
     cause: "host-lost", device: "NVIDIA H200, NVIDIA: 580", commit: "0".repeat(40), date: "2026-12-03", logs: [],
   });
-  const inEnglish = <T>(f: () => T): T => {
-    const before = process.env.REPORT_LANG;
-    process.env.REPORT_LANG = "en";
-    try {
-      return f();
-    } finally {
-      if (before === undefined) delete process.env.REPORT_LANG;
-      else process.env.REPORT_LANG = before;
-    }
-  };
   const { threshold, peakLearningRate } = EXPERIMENTS_BY_ID.get("ex2-fixmatch-confidence")!.params;
   const a = run(3, [record(1, 0.001, 0.0002), record(2, 0.01, 0.0094), record(3, 0.2, 0.18)]);
   const b = run(103, [record(1, 0.002, 0.0002), record(2, 0.004, 0.002), record(3, 0.25, 0.2), record(4, 0.3, 0.27)]);

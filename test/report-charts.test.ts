@@ -15,21 +15,11 @@ import { reconstructionCurveChart } from "../lib/report/autoencoder";
 import { beforeAfterChart, radiusChart, removedByClassChart, scoreHistogramChart } from "../lib/report/one-class";
 import { studyComparisonChart, studyComparisonTable } from "../lib/report/summary";
 import { text } from "../lib/report/text/index";
+import { inEnglish } from "./helpers/report-lang";
 import { seeded } from "./helpers/results";
 
 type Json = Record<string, unknown>;
 
-/** `fn()` with the reports in English (the tests that read phrases). */
-function inEnglish<T>(fn: () => T): T {
-  const saved = process.env.REPORT_LANG;
-  process.env.REPORT_LANG = "en";
-  try {
-    return fn();
-  } finally {
-    if (saved === undefined) delete process.env.REPORT_LANG;
-    else process.env.REPORT_LANG = saved;
-  }
-}
 
 /** Every object in `value` (depth first) for which `test` holds. */
 function findAll(value: unknown, test: (o: Json) => boolean): Json[] {

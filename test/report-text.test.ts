@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { inLang } from "./helpers/report-lang";
 import { initBackend } from "../lib/backend";
 import type { StudyData } from "../lib/data/study";
 import { labeledSplit } from "../lib/data/split";
@@ -35,19 +36,6 @@ const COMMITTED = path.resolve(__dirname, "..", "results");
  * outlier runs on the sigmoid one-class score's outliers (their rerun on the linear score's awaits its GPU run).
  */
 const FIXTURES = path.resolve(__dirname, "fixtures", "results");
-
-/** Runs `fn` with REPORT_LANG set to `lang` (undefined: unset), restoring it after. */
-function inLang<T>(lang: string | undefined, fn: () => T): T {
-  const saved = process.env.REPORT_LANG;
-  if (lang === undefined) delete process.env.REPORT_LANG;
-  else process.env.REPORT_LANG = lang;
-  try {
-    return fn();
-  } finally {
-    if (saved === undefined) delete process.env.REPORT_LANG;
-    else process.env.REPORT_LANG = saved;
-  }
-}
 
 /** Seed offsets of a staged experiment: its seeds spread by ±0.001 around the mean (sample sd 0.001). */
 const OFFSETS = [-0.001, 0, 0.001];
