@@ -20,8 +20,9 @@ interface PendingReply {
 }
 
 const HANDSHAKE_RETRY_MS = 500;
-/** How long outputs may pause after an execute_reply before the idle status is taken as lost. */
+/** How long outputs may pause after an execute_reply before the idle status is taken as lost, and how often to look. */
 const IOPUB_QUIET_MS = 30_000;
+const IDLE_CHECK_MS = 500;
 
 export class KernelClient {
   private readonly session = randomUUID();
@@ -93,7 +94,7 @@ export class KernelClient {
       if (Date.now() - lastHeard > IOPUB_QUIET_MS) {
         throw new Error(`the kernel answered but its outputs stopped ${IOPUB_QUIET_MS / 1000} s before its idle status came: some were lost on iopub`);
       }
-      await Promise.race([idle, delay(HANDSHAKE_RETRY_MS)]);
+      await Promise.race([idle, delay(IDLE_CHECK_MS)]);
     }
     return reply;
   }

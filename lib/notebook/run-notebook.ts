@@ -94,7 +94,7 @@ export async function startKernel(folder: string, signal: AbortSignal | undefine
     try {
       // A taken shell or iopub port keeps kernel_info unanswered. A taken control, stdin or heartbeat port does not,
       // and this client uses none of them (interrupts go by signal): reported after the answer, it is ignored.
-      const portTaken = new Promise<never>((_, reject) => { void kernel.portTaken.then((port) => reject(new PortTaken(port))); });
+      const portTaken = kernel.portTaken.then((port): never => { throw new PortTaken(port); });
       portTaken.catch(() => {});  // After a start the report concerns a port this client does not use.
       const info = await guard(Promise.race([client.kernelInfo(), portTaken]), kernel, signal, KERNEL_START_TIMEOUT_SECONDS,
         `the kernel did not answer kernel_info_request within ${KERNEL_START_TIMEOUT_SECONDS} s`);
