@@ -362,6 +362,7 @@ export function interruptedFacts(runs: InterruptedRun[]): InterruptedFacts | nul
   const last = histories.map((h) => h[h.length - 1]);
   const confident = last.filter((h) => h.maskRate > 0);
   const masked = histories.flat().filter((h) => h.maskRate >= MASKED_FOR_PRECISION);
+  const dates = runs.map((r) => r.date).sort();
   return {
     experiment,
     seeds: runs.map((r) => r.seed),
@@ -370,7 +371,7 @@ export function interruptedFacts(runs: InterruptedRun[]): InterruptedFacts | nul
     epochsPlanned: runs[0].epochsPlanned,
     cause: runs[0].cause,
     device: [...new Set(runs.map((r) => r.device.split(",")[0]))].join(" / "),
-    dates: [runs.map((r) => r.date).sort()[0], runs.map((r) => r.date).sort().reverse()[0]],
+    dates: [dates[0], dates[dates.length - 1]],
     threshold: numberParam(experiment, params, "threshold"),
     maskRate: range(last.map((h) => h.maskRate)),
     precision: confident.length > 0 ? range(confident.map((h) => h.pseudoPrecision)) : null,
