@@ -41,7 +41,7 @@ describe("interrupted runs, read back from the runner's logs", () => {
     const [first, second] = parseTrainingLog(text, "call-1/0.log");
     assert.deepEqual(
       { ...first, epochs: first.epochs.map((e) => e.epoch) },
-      { experiment: "ex2-fixmatch-confidence", seed: 3, profile: "full", configHash: "abc123", device: "NVIDIA H200, NVIDIA: 580, vendor nvidia", epochsPlanned: 30, epochs: [1, 2] },
+      { experiment: "ex2-fixmatch-confidence", seed: 3, profile: "full", configHash: "abc123", backend: "webgpu", device: "NVIDIA H200, NVIDIA: 580, vendor nvidia", epochsPlanned: 30, epochs: [1, 2] },
     );
     assert.deepEqual(first.epochs[1], { ...record(2, 0.0123, 0.011), learningRate: 0.048 }, "the log keeps 4 decimals and 3 digits of the learning rate");
     assert.deepEqual([second.seed, second.configHash, second.epochsPlanned, second.epochs[0].maskRate], [103, "def456", 20, 0.5]);
@@ -104,7 +104,7 @@ describe("committed interrupted runs", () => {
       fs.writeFileSync(file, "{\"experiment\": ");
       assert.throws(() => readInterruptedRuns("ex2-fixmatch-confidence", "full", root), new RegExp(`${file.replace(/[.]/g, "\\.")} is not valid JSON .*restore it from git or write it again with scripts/interrupted-run\\.ts`));
       fs.writeFileSync(file, "{\"experiment\": \"ex2-fixmatch-confidence\", \"seed\": 3}");
-      assert.throws(() => readInterruptedRuns("ex2-fixmatch-confidence", "full", root), /is not an interrupted run \(experiment, seed, profile, history\)/);
+      assert.throws(() => readInterruptedRuns("ex2-fixmatch-confidence", "full", root), /is not an interrupted run \(experiment, seed, profile, backend, history\)/);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
@@ -114,7 +114,7 @@ describe("committed interrupted runs", () => {
 describe("the interrupted runs in the report", () => {
   const run = (seed: number, records: EpochRecord[]): InterruptedRun => ({
     experiment: "ex2-fixmatch-confidence", seed, profile: "full", configHash: "abc", epochsPlanned: 30, history: records,
-    cause: "host-lost", device: "NVIDIA H200, NVIDIA: 580", commit: "0".repeat(40), date: "2026-12-03", logs: [],
+    cause: "host-lost", backend: "webgpu", device: "NVIDIA H200, NVIDIA: 580", commit: "0".repeat(40), date: "2026-12-03", logs: [],
   });
   const { threshold, peakLearningRate } = EXPERIMENTS_BY_ID.get("ex2-fixmatch-confidence")!.params;
   const a = run(3, [record(1, 0.001, 0.0002), record(2, 0.01, 0.0094), record(3, 0.2, 0.18)]);
@@ -128,7 +128,7 @@ describe("the interrupted runs in the report", () => {
     assert.deepEqual(facts.precisionOnceMasked!.map((x) => x.toFixed(2)), ["0.80", "0.94"], "epoch 1 (masks of 0.1-0.2%) left out");
     assert.deepEqual([facts.firstEpochMasked, facts.device, facts.seeds, facts.threshold], [2, "NVIDIA H200", [3, 103], threshold]);
     const text = inEnglish(() => interruptedMarkdown([a, b]));
-    assert.match(text, /its 2 seeds \(3, 103\) stopped at epochs 3-4 of 30 \(the GPU host was lost with their checkpoints; NVIDIA H200, 2026-12-03\)\. The figures are at epoch 3, the last every seed reached\./);
+    assert.match(text, /its 2 seeds \(3, 103\) stopped at epochs 3-4 of 30 \(the GPU host was lost with their checkpoints; profile `full`, webgpu on NVIDIA H200, 2026-12-03\)\. The figures are at epoch 3, the last every seed reached\./);
     assert.match(text, new RegExp(`at epoch 3, 20\\.0%-25\\.0% of the unlabeled images passed the ${threshold} threshold and 80%-90% of those pseudo-labels were right \\(80%-94% over every epoch`));
     assert.match(text, new RegExp(`test accuracy 0\\.0900, at a learning rate of 0\\.047 \\(peak ${peakLearningRate}\\)`));
     const same = inEnglish(() => interruptedMarkdown([a, run(103, b.history.slice(0, 3))]));

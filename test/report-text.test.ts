@@ -318,7 +318,7 @@ function renderEverything(R: Results): Record<string, string | TopLevelSpec> {
   const online = g.ex2.find((r) => r.method === "fixmatch")!;
   const interrupted: InterruptedRun[] = online.runs.map((r) => ({
     experiment: r.experiment, seed: r.seed, profile: r.profile, configHash: r.configHash, epochsPlanned: r.history.length + 10,
-    history: r.history, cause: "host-lost", device: r.device, commit: r.commit, date: r.date.slice(0, 10), logs: [],
+    history: r.history, cause: "host-lost", backend: r.backend, device: r.device, commit: r.commit, date: r.date.slice(0, 10), logs: [],
   }));
   const out: Record<string, string | TopLevelSpec> = {
     "common.timeOf": common.timeOf({ ...g.ex1, deviceSharedBy: 3 }),

@@ -20,6 +20,8 @@ export interface InterruptedRun {
   /** Epochs 1 to n, consecutive, as the runner printed them (4 decimals; learning rate 3 significant digits). */
   history: EpochRecord[];
   cause: InterruptionCause;
+  /** The tfjs backend and the device, as the runner's log names them. */
+  backend: string;
   device: string;
   /** The commit the runner was built from, and the day it ran (the logs carry neither). */
   commit: string;
@@ -34,13 +36,14 @@ export interface LoggedRun {
   seed: number;
   profile: string;
   configHash: string;
+  backend: string;
   device: string;
   epochsPlanned: number;
   epochs: EpochRecord[];
 }
 
 const HEADER = /^experiment (\S+) \(.*\), seed (\d+), profile (\S+), config ([0-9a-f]+)$/;
-const DEVICE = /^backend: .*?, device: (.+)$/;
+const BACKEND = /^backend: (\S+) .*?, device: (.+)$/;
 const EPOCH = /^epoch (\d+)\/(\d+) {2}(.*) {2}lr (\S+) {2}([\d.]+) s$/;
 
 /**
@@ -49,13 +52,13 @@ const EPOCH = /^epoch (\d+)\/(\d+) {2}(.*) {2}lr (\S+) {2}([\d.]+) s$/;
  */
 export function parseTrainingLog(text: string, source: string): LoggedRun[] {
   const runs: LoggedRun[] = [];
-  let device = "";
+  let [backend, device] = ["", ""];
   for (const [index, line] of text.split("\n").entries()) {
-    const deviceLine = DEVICE.exec(line);
-    if (deviceLine) device = deviceLine[1];
+    const backendLine = BACKEND.exec(line);
+    if (backendLine) [backend, device] = [backendLine[1], backendLine[2]];
     const header = HEADER.exec(line);
     if (header) {
-      runs.push({ experiment: header[1], seed: Number(header[2]), profile: header[3], configHash: header[4], device, epochsPlanned: 0, epochs: [] });
+      runs.push({ experiment: header[1], seed: Number(header[2]), profile: header[3], configHash: header[4], backend, device, epochsPlanned: 0, epochs: [] });
     }
     const epoch = EPOCH.exec(line);
     if (!epoch) continue;
@@ -105,7 +108,7 @@ export function stitchRun(stretches: { run: LoggedRun; log: string }[], provenan
   if (history.length >= first.epochsPlanned) throw new Error(`${key(first)} finished all its epochs: it is a result, not an interrupted run`);
   return {
     experiment: first.experiment, seed: first.seed, profile: first.profile, configHash: first.configHash, epochsPlanned: first.epochsPlanned,
-    history, cause: provenance.cause, device: first.device, commit: provenance.commit, date: provenance.date, logs: sorted.map(({ log }) => log),
+    history, cause: provenance.cause, backend: first.backend, device: first.device, commit: provenance.commit, date: provenance.date, logs: sorted.map(({ log }) => log),
   };
 }
 
@@ -137,8 +140,8 @@ function readInterruptedRun(file: string): InterruptedRun {
   } catch (e) {
     throw new Error(`${file} is not valid JSON (${(e as Error).message}): restore it from git or write it again with scripts/interrupted-run.ts`);
   }
-  if (typeof run.experiment !== "string" || typeof run.seed !== "number" || typeof run.profile !== "string" || !Array.isArray(run.history)) {
-    throw new Error(`${file} is not an interrupted run (experiment, seed, profile, history): restore it from git or write it again with scripts/interrupted-run.ts`);
+  if (typeof run.experiment !== "string" || typeof run.seed !== "number" || typeof run.profile !== "string" || typeof run.backend !== "string" || !Array.isArray(run.history)) {
+    throw new Error(`${file} is not an interrupted run (experiment, seed, profile, backend, history): restore it from git or write it again with scripts/interrupted-run.ts`);
   }
   return run as InterruptedRun;
 }

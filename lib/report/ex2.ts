@@ -324,6 +324,8 @@ export interface InterruptedFacts {
   epochsRun: number;
   epochsPlanned: number;
   cause: InterruptedRun["cause"];
+  profile: string;
+  backend: string;
   device: string;
   dates: [string, string];
   threshold: number;
@@ -370,6 +372,8 @@ export function interruptedFacts(runs: InterruptedRun[]): InterruptedFacts | nul
     epochsRun,
     epochsPlanned: runs[0].epochsPlanned,
     cause: runs[0].cause,
+    profile: [...new Set(runs.map((r) => r.profile))].join(" / "),
+    backend: [...new Set(runs.map((r) => r.backend))].join(" / "),
     device: [...new Set(runs.map((r) => r.device.split(",")[0]))].join(" / "),
     dates: [dates[0], dates[dates.length - 1]],
     threshold: numberParam(experiment, params, "threshold"),

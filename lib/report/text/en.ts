@@ -168,7 +168,7 @@ export const en = {
       const cause = f.cause === "host-lost" ? "the GPU host was lost with their checkpoints" : f.cause;
       const stopped = f.stoppedAt[0] === f.stoppedAt[1] ? `stopped at epoch ${f.stoppedAt[0]}` : `stopped at epochs ${span(f.stoppedAt, String)}`;
       return `**${f.experiment}** with the fixed recipe: its ${seedsWord(f.seeds.length)} (${f.seeds.join(", ")}) ${stopped} of ${f.epochsPlanned} ` +
-        `(${cause}; ${f.device}, ${f.dates[0] === f.dates[1] ? f.dates[0] : `${f.dates[0]} to ${f.dates[1]}`}). ` +
+        `(${cause}; profile \`${f.profile}\`, ${f.backend} on ${f.device}, ${f.dates[0] === f.dates[1] ? f.dates[0] : `${f.dates[0]} to ${f.dates[1]}`}). ` +
         (f.stoppedAt[0] === f.stoppedAt[1] ? "" : `The figures are at epoch ${f.epochsRun}, the last every seed reached. `) +
         `Measured up to there, from the hidden labels: at epoch ${f.epochsRun}, ${span(f.maskRate, (x) => pct(x))} of the unlabeled images ` +
         `passed the ${f.threshold} threshold` +

@@ -182,7 +182,7 @@ export const es: Phrases = {
       const one = f.seeds.length === 1;
       const stopped = f.stoppedAt[0] === f.stoppedAt[1] ? `en la época ${f.stoppedAt[0]}` : `en las épocas ${span(f.stoppedAt, String)}`;
       return `**${f.experiment}** con la receta corregida: ${one ? "su semilla" : `sus ${f.seeds.length} semillas`} (${f.seeds.join(", ")}) se ` +
-        `interrumpi${one ? "ó" : "eron"} ${stopped} de ${f.epochsPlanned} (${cause}; ${f.device}, ${f.dates[0] === f.dates[1] ? f.dates[0] : `del ${f.dates[0]} al ${f.dates[1]}`}). ` +
+        `interrumpi${one ? "ó" : "eron"} ${stopped} de ${f.epochsPlanned} (${cause}; perfil \`${f.profile}\`, ${f.backend} en ${f.device}, ${f.dates[0] === f.dates[1] ? f.dates[0] : `del ${f.dates[0]} al ${f.dates[1]}`}). ` +
         (f.stoppedAt[0] === f.stoppedAt[1] ? "" : `Las cifras son de la época ${f.epochsRun}, la última a la que llegaron todas. `) +
         `Lo medido hasta ahí, con las etiquetas ocultas: en la época ${f.epochsRun}, el ${span(f.maskRate, (x) => pct(x))} de las imágenes sin ` +
         `etiquetar superaba el umbral ${f.threshold}` +
